@@ -1,0 +1,237 @@
+"""`GameBoy`: the one facade over PyBoy. No other module of Animus imports `pyboy`.
+
+Contracts that hold for every method:
+- Nothing is ever written beside the ROM: PyBoy gets the ROM's bytes, not its path, and cartridge RAM stays in
+  memory (`stop(save=False)`).
+- No window, no audio device; sound emulation is off unless asked for.
+- PyBoy's built-in game wrappers (chosen by cartridge title) are never called, and anything they print while
+  PyBoy ticks is swallowed, so a ROM titled TETRIS or 2048 runs quietly.
+- Inputs are explicit press and release around ticks: after any public call returns, no button is held and no
+  release is pending, so `save_state` can be called at any time between calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+from pyboy import PyBoy
+
+from animus.emulator.rom import read_rom
+from animus.emulator.savestate import SaveState
+from animus.errors import AnimusError, ButtonError, StateError
+
+BUTTONS = ("a", "b", "start", "select", "up", "down", "left", "right")
+
+# The regions `ram_hash` covers: work RAM and high RAM, as the CPU sees them. Together they hold every variable a
+# game keeps; VRAM and OAM are covered by `frame_hash`.
+RAM_HASH_REGIONS = ((0xC000, 0xE000), (0xFF80, 0xFFFF))
+
+# The cartridge's entry point; the boot ROM jumps here when it hands over.
+_CARTRIDGE_ENTRY = 0x0100
+_MAX_BOOT_FRAMES = 600
+# Frames run (and thrown away) before the first load_state: the first frame rendered after a load into a fresh
+# PyBoy can differ from an uninterrupted run (design.md §7); an instance that has run a while does not show it.
+_WARM_UP_FRAMES = 240
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class GameBoy:
+    """A Game Boy running one validated ROM, booted to the cartridge's entry point.
+
+    `GameBoy(path)` validates the ROM (raising `RomError`), starts PyBoy headless, runs the boot ROM until it hands
+    over to the cartridge, and keeps that moment as `power_on_state`. Use it as a context manager, or call `close`.
+    """
+
+    def __init__(self, rom: str | Path, *, sound: bool = False) -> None:
+        data, self.rom_info = read_rom(rom)
+        self._pyboy = PyBoy(
+            io.BytesIO(data),
+            window="null",
+            sound_emulated=sound,
+            log_level="CRITICAL",
+            no_input=False,
+        )
+        self._closed = False
+        self._frames = 0
+        # A title-specific wrapper exists; its post-tick hook may raise on builds it does not expect.
+        self._noisy = type(self._pyboy.game_wrapper).__name__ != "PyBoyGameWrapper"
+        self._boot()
+        self._state_version = self._pyboy_state()[0]
+        self.power_on_state: bytes = self.save_state()
+        """The envelope of the moment the boot ROM handed over to the cartridge."""
+        self._warm_up()
+
+    # -- time and input -------------------------------------------------------------------------------------
+
+    def tick(self, frames: int = 1, render: bool = True) -> None:
+        """Run `frames` frames (>= 0) with the buttons unchanged; render only the last one when `render`."""
+        if frames < 0:
+            raise ButtonError(f"tick(frames={frames}): frames must be 0 or more.")
+        if frames:
+            self._run(frames, render)
+
+    def press(
+        self,
+        buttons: str | Iterable[str],
+        hold_frames: int = 4,
+        wait_frames: int = 12,
+        render: bool = True,
+    ) -> None:
+        """Hold `buttons` together for `hold_frames`, release them, then run `wait_frames` more frames.
+
+        `buttons` is one name or several from `BUTTONS` (case-insensitive). Both durations must be >= 1: the
+        release takes effect at the first wait frame, so when `press` returns nothing is held or pending. Only
+        the last frame is rendered, and only when `render` is true.
+        """
+        names = _button_names(buttons)
+        if hold_frames < 1 or wait_frames < 1:
+            raise ButtonError(
+                f"press(hold_frames={hold_frames}, wait_frames={wait_frames}): both must be at least 1 frame."
+            )
+        for name in names:
+            self._pyboy.button_press(name)
+        self._run(hold_frames, False)
+        for name in names:
+            self._pyboy.button_release(name)
+        self._run(wait_frames, render)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames run since power-on; restored by `load_state`."""
+        return self._frames
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def frame(self) -> np.ndarray:
+        """The last rendered frame: a new (144, 160, 3) uint8 RGB array that later ticks do not change."""
+        return self._pyboy.screen.ndarray[:, :, :3].copy()
+
+    def read(self, address: int, length: int = 1) -> bytes:
+        """`length` bytes of the CPU's address space from `address` (0x0000-0xFFFF), as the CPU sees them now."""
+        if length < 0 or address < 0 or address + length > 0x10000:
+            raise AnimusError(f"read(0x{address:X}, {length}) is outside the 16-bit address space 0x0000-0xFFFF.")
+        if length == 0:
+            return b""
+        return bytes(self._pyboy.memory[address : address + length])
+
+    def frame_hash(self) -> str:
+        """A 128-bit BLAKE2b hex digest of the last rendered frame's RGB pixels."""
+        return _hash(self._pyboy.screen.ndarray[:, :, :3].tobytes())
+
+    def ram_hash(self) -> str:
+        """A 128-bit BLAKE2b hex digest of work RAM (0xC000-0xDFFF) and high RAM (0xFF80-0xFFFE)."""
+        return _hash(b"".join(self.read(lo, hi - lo) for lo, hi in RAM_HASH_REGIONS))
+
+    # -- states --------------------------------------------------------------------------------------------
+
+    def save_state(self) -> bytes:
+        """The whole machine as envelope bytes (see `animus.emulator.savestate`), frame count included."""
+        return SaveState(
+            rom_sha256=self.rom_info.sha256,
+            state_version=self._state_version,
+            frame_count=self._frames,
+            pyboy_state=self._pyboy_state(),
+        ).pack()
+
+    def load_state(self, data: bytes) -> None:
+        """Restore a state from `save_state`. Raises `StateError` for another ROM's or another PyBoy's state."""
+        state = SaveState.unpack(data)
+        if state.rom_sha256 != self.rom_info.sha256:
+            raise StateError(
+                f"save state belongs to the ROM with sha256 {state.rom_sha256[:16]}…, not to "
+                f"{self.rom_info.title or 'this ROM'} ({self.rom_info.sha256[:16]}…): open the ROM it was made with."
+            )
+        if state.state_version != self._state_version:
+            raise StateError(
+                f"save state has PyBoy state version {state.state_version}, this PyBoy writes "
+                f"{self._state_version}: load it with the PyBoy that made it (Animus pins pyboy==2.8.1)."
+            )
+        self._pyboy.load_state(io.BytesIO(state.pyboy_state))
+        self._frames = state.frame_count
+
+    def reset(self) -> None:
+        """Go back to `power_on_state`, as if the Game Boy had just been switched on."""
+        self.load_state(self.power_on_state)
+
+    # -- lifetime ------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop PyBoy without writing anything to disk. Calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._pyboy.stop(save=False)
+
+    def __enter__(self) -> GameBoy:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------------------------
+
+    def _run(self, frames: int, render: bool) -> None:
+        if self._noisy:
+            with _swallow_unraisable():
+                self._pyboy.tick(frames, render, False)
+        else:
+            self._pyboy.tick(frames, render, False)
+        self._frames += frames
+
+    def _pyboy_state(self) -> bytes:
+        buf = io.BytesIO()
+        self._pyboy.save_state(buf)
+        return buf.getvalue()
+
+    def _boot(self) -> None:
+        handed_over: list[bool] = []
+        self._pyboy.hook_register(0, _CARTRIDGE_ENTRY, lambda ctx: ctx.append(True), handed_over)
+        try:
+            while not handed_over:
+                if self._frames >= _MAX_BOOT_FRAMES:
+                    raise AnimusError(
+                        f"the boot ROM did not hand over to the cartridge within {_MAX_BOOT_FRAMES} frames."
+                    )
+                self._run(1, True)
+        finally:
+            self._pyboy.hook_deregister(0, _CARTRIDGE_ENTRY)
+
+    def _warm_up(self) -> None:
+        self._run(_WARM_UP_FRAMES, True)
+        self.load_state(self.power_on_state)
+
+
+def _button_names(buttons: str | Iterable[str]) -> tuple[str, ...]:
+    names = (buttons,) if isinstance(buttons, str) else tuple(buttons)
+    if not names:
+        raise ButtonError("press() needs at least one button: one of " + ", ".join(BUTTONS) + ".")
+    out = []
+    for name in names:
+        key = str(name).strip().lower()
+        if key not in BUTTONS:
+            raise ButtonError(f"unknown button {name!r}: use one of " + ", ".join(BUTTONS) + ".")
+        out.append(key)
+    return tuple(out)
+
+
+@contextmanager
+def _swallow_unraisable() -> Iterator[None]:
+    # PyBoy calls game wrappers' post_tick as `noexcept`: their exceptions go to sys.unraisablehook, which would
+    # print a traceback per tick. Swap the hook only for the duration of the tick.
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
