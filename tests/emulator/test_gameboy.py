@@ -10,7 +10,7 @@ import pytest
 
 from animus.emulator import GameBoy
 from animus.emulator.savestate import SaveState
-from animus.errors import ButtonError, StateError
+from animus.errors import ButtonError, RomError, StateError
 from tests.conftest import retitled
 
 MODE = 0xC002
@@ -162,7 +162,7 @@ def test_nothing_is_written_beside_the_rom(quest_bytes: bytes, tmp_path: Path, w
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quest.gb"]
 
 
-WRAPPED_TITLES = ["TETRIS", "2048", "POKEMON RED", "SUPER MARIOLAND", "KIRBY DREAM LAN", "DMGTRIS", "POKEPINBALLVPH"]
+WRAPPED_TITLES = ["TETRIS", "2048", "POKEMON RED", "SUPER MARIOLAND", "KIRBY DREAM LAN", "DMGTRIS"]
 
 
 @pytest.mark.parametrize("title", WRAPPED_TITLES)
@@ -177,3 +177,11 @@ def test_titles_that_match_pyboy_wrappers_run_quietly(
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
     assert mode != b"\x00", "the game should have left its title screen"
+
+
+def test_a_wrapper_that_cannot_start_gives_a_rom_error(quest_bytes: bytes, tmp_path: Path) -> None:
+    """PyBoy's Pinball wrapper hooks a ROM bank a 32 KiB cartridge does not have, inside PyBoy's constructor."""
+    rom = tmp_path / "pinball.gb"
+    rom.write_bytes(retitled(quest_bytes, "POKEPINBALLVPH"))
+    with pytest.raises(RomError, match=r"PyBoy could not start .*different build"):
+        GameBoy(rom)

@@ -98,6 +98,13 @@ def test_unreadable_rom(tmp_path: Path, quest_bytes: bytes) -> None:
         read_rom(path)
 
 
+def test_a_fifo_is_not_a_rom(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.gb"
+    os.mkfifo(fifo)
+    with pytest.raises(RomError, match="not a regular file"):
+        read_rom(fifo)
+
+
 def test_rom_info_on_the_bundled_cartridge() -> None:
     result = animus("rom", "info")
     assert result.returncode == 0, result.stderr

@@ -25,7 +25,7 @@ from pyboy import PyBoy
 
 from animus.emulator.rom import read_rom
 from animus.emulator.savestate import SaveState
-from animus.errors import AnimusError, ButtonError, StateError
+from animus.errors import AnimusError, ButtonError, RomError, StateError
 
 BUTTONS = ("a", "b", "start", "select", "up", "down", "left", "right")
 
@@ -54,13 +54,14 @@ class GameBoy:
 
     def __init__(self, rom: str | Path, *, sound: bool = False) -> None:
         data, self.rom_info = read_rom(rom)
-        self._pyboy = PyBoy(
-            io.BytesIO(data),
-            window="null",
-            sound_emulated=sound,
-            log_level="CRITICAL",
-            no_input=False,
-        )
+        try:
+            self._pyboy = PyBoy(io.BytesIO(data), window="null", sound_emulated=sound, log_level="CRITICAL")
+        except Exception as exc:  # PyBoy's own checks, or a title-matched game wrapper failing at start-up
+            raise RomError(
+                f"PyBoy could not start {self.rom_info.path} ({type(exc).__name__}: {exc}). If the title "
+                f"{self.rom_info.title!r} is also the title of a game PyBoy has a wrapper for, this is a different "
+                "build of it: PyBoy's wrapper cannot run it."
+            ) from exc
         self._closed = False
         self._frames = 0
         # A title-specific wrapper exists; its post-tick hook may raise on builds it does not expect.
@@ -227,11 +228,13 @@ def _button_names(buttons: str | Iterable[str]) -> tuple[str, ...]:
 
 @contextmanager
 def _swallow_unraisable() -> Iterator[None]:
-    # PyBoy calls game wrappers' post_tick as `noexcept`: their exceptions go to sys.unraisablehook, which would
-    # print a traceback per tick. Swap the hook only for the duration of the tick.
-    previous = sys.unraisablehook
+    # PyBoy calls game wrappers' post_tick as Cython `noexcept`: an exception there is printed through
+    # sys.excepthook (the full traceback) and then sys.unraisablehook, once per tick. Swap both hooks only for
+    # the duration of the tick, so the rest of the process keeps its own.
+    previous = sys.excepthook, sys.unraisablehook
+    sys.excepthook = lambda *exc_info: None
     sys.unraisablehook = lambda unraisable: None
     try:
         yield
     finally:
-        sys.unraisablehook = previous
+        sys.excepthook, sys.unraisablehook = previous
