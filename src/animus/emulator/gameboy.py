@@ -15,13 +15,19 @@ from __future__ import annotations
 import hashlib
 import io
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
-from pyboy import PyBoy  # type: ignore[import-untyped]
+
+with warnings.catch_warnings():
+    # PyBoy imports PySDL2, which warns on first import that it uses its bundled SDL2 binaries. Animus never opens
+    # a window, and the warning would reach the user's terminal on every command.
+    warnings.filterwarnings("ignore", message="Using SDL2 binaries", category=UserWarning)
+    from pyboy import PyBoy  # type: ignore[import-untyped]
 
 from animus.emulator.rom import read_rom
 from animus.emulator.savestate import SaveState
