@@ -71,6 +71,7 @@ def test_save_load_continue_matches_uninterrupted(quest_rom: Path, walkthrough: 
             play(gb, presses[60:75])  # wander off, then come back
         gb.load_state(state)
         assert gb.frame_count == frames
+        assert (gb.frame_hash(), gb.ram_hash()) == uninterrupted[59], "a load restores the last frame and RAM"
         resumed = play(gb, presses[60:])
         gb.close()
     assert resumed == uninterrupted[60:]

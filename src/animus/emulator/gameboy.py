@@ -156,7 +156,10 @@ class GameBoy:
         ).pack()
 
     def load_state(self, data: bytes) -> None:
-        """Restore a state from `save_state`. Raises `StateError` for another ROM's or another PyBoy's state."""
+        """Restore a state from `save_state`, its last rendered frame and frame count included.
+
+        Raises `StateError` for another ROM's or another PyBoy's state, or bytes that are not a state.
+        """
         state = SaveState.unpack(data)
         if state.rom_sha256 != self.rom_info.sha256:
             raise StateError(
