@@ -72,11 +72,15 @@ class GameBoy:
         self._frames = 0
         # A title-specific wrapper exists; its post-tick hook may raise on builds it does not expect.
         self._noisy = type(self._pyboy.game_wrapper).__name__ != "PyBoyGameWrapper"
-        self._boot()
-        self._state_version = self._pyboy_state()[0]
-        self.power_on_state: bytes = self.save_state()
-        """The envelope of the moment the boot ROM handed over to the cartridge."""
-        self._warm_up()
+        try:
+            self._boot()
+            self._state_version = self._pyboy_state()[0]
+            self.power_on_state: bytes = self.save_state()
+            """The envelope of the moment the boot ROM handed over to the cartridge."""
+            self._warm_up()
+        except BaseException:
+            self.close()
+            raise
 
     # -- time and input -------------------------------------------------------------------------------------
 
