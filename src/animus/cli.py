@@ -2,7 +2,8 @@
 
 Every command raises `AnimusError` on failure; `main` prints its message as one line on stderr, prefixed with
 `error:`, and exits with the error's `exit_code` (2 for input the user can fix). No traceback reaches the user
-for an error Animus raised on purpose.
+for an error Animus raised on purpose. Commands validate their input before importing PyBoy, so bad input fails
+fast.
 """
 
 from __future__ import annotations
@@ -10,17 +11,159 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import click
 
 from animus import __version__
 from animus.errors import AnimusError
 
+RUNS_DIR = click.option(
+    "--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
+    help="Where runs live.",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="animus")
 def app() -> None:
     """Animus: a sandbox for agents that play Game Boy games."""
+
+
+# -- runs ----------------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@click.option("--rom", type=str, help="ROM to play (default: the bundled Animus Quest).")
+@click.option("--game", type=str, help="Profile: a built-in name or a TOML path (default: chosen by the ROM).")
+@click.option("--model", type=str, help="Model, e.g. random or scripted:PATH (see `animus models`).")
+@click.option("--steps", type=int, help="Step budget (model replies). Default 2000.")
+@click.option("--seed", type=int, help="Seed (default 0).")
+@click.option("--label", type=str, help="Group label for charts (default: the model name).")
+@click.option("--max-minutes", type=float, help="Wall-clock budget in minutes.")
+@click.option("--max-tokens", type=int, help="Token budget.")
+@click.option("--max-cost", type=float, help="Cost budget in dollars.")
+@click.option("--config", "config_file", type=str, help="A TOML config file.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key (repeatable).")
+@RUNS_DIR
+@click.option("--name", type=str, help="Run directory name (default: time, model and seed).")
+@click.option("--start-state", type=click.Path(path_type=Path), help="Start from this save state (PyBoy's or Animus').")
+def run(
+    rom: str | None, game: str | None, model: str | None, steps: int | None, seed: int | None, label: str | None,
+    max_minutes: float | None, max_tokens: int | None, max_cost: float | None, config_file: str | None,
+    sets: tuple[str, ...], runs_dir: Path, name: str | None, start_state: Path | None,
+) -> None:
+    """Start a run: a model plays a ROM; every step is recorded under the runs dir."""
+    from animus.config import load_config
+    from animus.runs.progress import ProgressDisplay
+    from animus.runs.runner import start_run
+
+    overrides: dict[str, Any] = {
+        "rom": rom, "game": game, "model": model, "seed": seed, "label": label, "budget.steps": steps,
+        "budget.max_minutes": max_minutes, "budget.max_tokens": max_tokens, "budget.max_cost": max_cost,
+    }
+    config = load_config(config_file, overrides, sets)
+    display = ProgressDisplay(config.progress.log_every)
+    try:
+        end = start_run(config, runs_dir, name, start_state, on_start=display.attach, notify=_notice)
+    finally:
+        display.close()
+    _report(end)
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.option("--steps", type=int, help="New total step budget.")
+@click.option("--max-minutes", type=float)
+@click.option("--max-tokens", type=int)
+@click.option("--max-cost", type=float)
+@RUNS_DIR
+def resume(
+    run_ref: str, steps: int | None, max_minutes: float | None, max_tokens: int | None, max_cost: float | None,
+    runs_dir: Path,
+) -> None:
+    """Continue a stopped, crashed or killed run from its last recorded step."""
+    from animus.runs.catalog import resolve_run
+    from animus.runs.progress import ProgressDisplay
+    from animus.runs.runner import resume_run
+
+    run_dir = resolve_run(run_ref, runs_dir)
+    budget = {"steps": steps, "max_minutes": max_minutes, "max_tokens": max_tokens, "max_cost": max_cost}
+    display = ProgressDisplay(100)
+    try:
+        end = resume_run(run_dir, budget, on_start=display.attach)
+    finally:
+        display.close()
+    _report(end)
+
+
+@app.command("runs")
+@RUNS_DIR
+def list_runs(runs_dir: Path) -> None:
+    """List the runs under the runs dir."""
+    from animus.runs.catalog import find_runs, summarize
+
+    found = find_runs(runs_dir) if runs_dir.is_dir() else []
+    if not found:
+        click.echo(f"no runs under {runs_dir}")
+        return
+    rows = [summarize(p) for p in found]
+    header = ("id", "game", "model", "steps", "actions", "milestones", "status")
+    table = [header] + [
+        (r.id, r.game, r.model, str(r.steps), str(r.actions), f"{r.milestones}/{r.milestone_total}", r.status)
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@RUNS_DIR
+def show(run_ref: str, runs_dir: Path) -> None:
+    """Show a run: its config, milestone timeline, usage and status."""
+    from animus.runs.api import open_run
+    from animus.runs.catalog import resolve_run
+
+    with open_run(resolve_run(run_ref, runs_dir)) as run_:
+        meta, totals = run_.meta, run_.totals()
+        click.echo(f"run       {run_.path}")
+        click.echo(f"status    {run_.status}" + (f" — {meta.get('reason')}" if meta.get("reason") else ""))
+        click.echo(f"game      {meta.get('profile_name')} ({meta.get('rom_title')}, sha256 {meta['rom_sha256'][:12]}…)")
+        click.echo(f"model     {meta.get('model')} · seed {meta.get('seed')} · label {meta.get('label')}")
+        click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
+        click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}")
+        milestones = run_.milestones()
+        click.echo(f"milestones {len(milestones)}/{meta.get('milestone_count')}")
+        for m in milestones:
+            click.echo(f"  {m.ordinal + 1:>2}. {m.label:<32} step {m.step:>6}  actions {m.actions:>6}")
+        click.echo("config")
+        for line in json.dumps(meta["config"], indent=2).splitlines()[1:-1]:
+            click.echo("  " + line)
+
+
+# -- catalogues -----------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def games() -> None:
+    """List the built-in game profiles."""
+    from animus.games import builtin_profiles
+
+    for p in builtin_profiles():
+        titles = ", ".join(p.titles) or "any ROM"
+        click.echo(f"{p.id:<14} {len(p.milestones):>2} milestones  {p.name} ({titles})")
+
+
+@app.command()
+def models() -> None:
+    """List the models you can pass to --model."""
+    from animus.agent.models import available
+
+    for name, target in sorted(available().items()):
+        click.echo(f"{name:<10} {target}")
 
 
 @app.group()
@@ -57,6 +200,31 @@ def rom_info(path: str | None, as_json: bool) -> None:
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         click.echo(f"{key:<{width}}  {value}")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _notice(text: str) -> None:
+    click.echo(f"notice: {text}", err=True)
+
+
+def _resumable(status: str, reason: str) -> bool:
+    return status == "stopped" or (status == "done" and not reason.startswith("finished"))
+
+
+def _report(end: Any) -> None:
+    if end.status == "complete":
+        click.echo(f"run {end.run_dir} is complete ({end.reason}): nothing to resume.")
+        return
+    click.echo(
+        f"run {end.run_dir}: {end.status} — {end.reason}\n"
+        f"  {end.steps} steps · {end.actions} actions · {end.milestones} milestones\n"
+        f"  next: animus show {end.run_dir}"
+        + (f"   |   animus resume {end.run_dir}" if _resumable(end.status, end.reason) else "")
+    )
+    if end.status == "failed":
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,3 +28,39 @@ class StateError(BadInputError):
 
 class ButtonError(BadInputError):
     """An unknown button name, or a press with an impossible timing."""
+
+
+class ConfigError(BadInputError):
+    """A config file, `--set` override or flag that does not validate."""
+
+
+class RunError(BadInputError):
+    """A run that cannot be started, found, resumed or written: a bad name, a locked run, a different ROM."""
+
+
+class StopRun(AnimusError):  # noqa: N818  (flow control, not a failure)
+    """Ends a run's loop cleanly. `status` and `reason` are recorded in the run."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class BudgetExhausted(StopRun):  # noqa: N818
+    """A budget (steps, minutes, tokens, cost) ran out: the run is done, and resumable with a larger budget."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("done", reason)
+
+
+class BadToolCall(AnimusError):  # noqa: N818
+    """A tool call the model got wrong. The loop turns it into an error tool result the model sees."""
+
+
+class ModelError(BadInputError):
+    """A model that cannot be used as asked: an unknown name, a missing or malformed script."""
+
+
+class ProfileError(BadInputError):
+    """A game profile that cannot be used: unknown name, bad TOML, a missing or wrong key, an unsafe expression."""

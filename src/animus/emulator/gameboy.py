@@ -29,15 +29,12 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using SDL2 binaries", category=UserWarning)
     from pyboy import PyBoy  # type: ignore[import-untyped]
 
+from animus.emulator.constants import BUTTONS, RAM_HASH_REGIONS
 from animus.emulator.rom import read_rom
+from animus.emulator.savestate import MAGIC as ENVELOPE_MAGIC
 from animus.emulator.savestate import SaveState
 from animus.errors import AnimusError, ButtonError, RomError, StateError
 
-BUTTONS = ("a", "b", "start", "select", "up", "down", "left", "right")
-
-# The regions `ram_hash` covers: work RAM and high RAM, as the CPU sees them. Together they hold every variable a
-# game keeps; VRAM and OAM are covered by `frame_hash`.
-RAM_HASH_REGIONS = ((0xC000, 0xE000), (0xFF80, 0xFFFF))
 
 # The cartridge's entry point; the boot ROM jumps here when it hands over.
 _CARTRIDGE_ENTRY = 0x0100
@@ -177,6 +174,31 @@ class GameBoy:
             )
         self._pyboy.load_state(io.BytesIO(state.pyboy_state))
         self._frames = state.frame_count
+
+    def import_state(self, data: bytes) -> None:
+        """Load a user's state: an Animus envelope (fully checked, as `load_state`) or PyBoy's own bytes.
+
+        PyBoy's bytes carry no ROM identity, so only their state version is checked; the frame count stays as it
+        is. Raises `StateError` when the bytes are neither, or PyBoy cannot load them.
+        """
+        if data.startswith(ENVELOPE_MAGIC):
+            self.load_state(data)
+            return
+        if not data or data[0] != self._state_version:
+            found = data[0] if data else "nothing"
+            raise StateError(
+                f"not a save state this PyBoy can load: it starts with state version {found}, this PyBoy writes "
+                f"{self._state_version}. Save it with pyboy==2.8.1 (PyBoy.save_state) or with Animus."
+            )
+        try:
+            self._pyboy.load_state(io.BytesIO(data))
+        except Exception as exc:  # PyBoy raises assorted errors on truncated or foreign bytes
+            raise StateError(f"PyBoy could not load the state ({type(exc).__name__}: {exc}).") from exc
+
+    @property
+    def state_version(self) -> int:
+        """The save-state format version of this PyBoy (the first byte of its states)."""
+        return self._state_version
 
     def reset(self) -> None:
         """Go back to `power_on_state`, as if the Game Boy had just been switched on."""

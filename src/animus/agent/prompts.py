@@ -1,0 +1,45 @@
+"""The text a model is given: the system prompt and each observation. Stored in the run's meta as templates."""
+
+from __future__ import annotations
+
+SYSTEM_PROMPT = """\
+You are playing the Game Boy game {game} through tools. You cannot see the cartridge's code: you see the game as \
+text (and, for some models, a screenshot) after every step, and you act by calling tools.
+
+Tools: press_buttons presses buttons one after another; wait lets time pass; note and forget keep long-term \
+notes that stay with you for the whole run, long after older turns have left your context. Write down what you \
+learn: places, exits, people, what they said, what worked and what failed.
+
+Goal: make progress through the game's milestones, in order, with as few actions as you can. Every reply must \
+call at least one tool."""
+
+OBSERVATION = """\
+Step {step}. Actions so far: {actions}. Milestones reached: {reached}/{total}{last}. \
+Actions since the last milestone: {since}.{notices}
+
+{state}"""
+
+NO_TOOL_NOTICE = "Your last reply called no tool: call press_buttons or wait to act."
+
+
+def system_prompt(game: str) -> str:
+    return SYSTEM_PROMPT.format(game=game)
+
+
+def observation(
+    step: int, actions: int, reached: list[str], total: int, since: int, notices: list[str], state: str
+) -> str:
+    """The text of one observation: progress facts, notices (e.g. from the watchdog), then the game state."""
+    return OBSERVATION.format(
+        step=step,
+        actions=actions,
+        reached=len(reached),
+        total=total,
+        last=f" (latest: {reached[-1]})" if reached else "",
+        since=since,
+        notices="".join(f"\nNote: {n}" for n in notices),
+        state=state,
+    )
+
+
+TEMPLATES = {"system": SYSTEM_PROMPT, "observation": OBSERVATION, "no_tool": NO_TOOL_NOTICE}

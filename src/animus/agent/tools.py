@@ -1,0 +1,206 @@
+"""The tools a model plays with, their JSON schemas, and their execution.
+
+`press_buttons` and `wait` are game tools: each executed call is one *action*. `note` and `forget` edit the
+long-term notes and are not actions. A bad call (unknown tool, bad button, bad arguments) runs nothing and
+becomes an error result the model reads; it never stops the loop by itself.
+
+Game tools are first turned into `InputOp`s, the frame-exact inputs the run store logs; `apply_ops` plays them
+on the emulator, live and again on resume or replay, rendering only the last frame of the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from animus.agent.types import ToolCall, ToolResult, ToolSpec
+from animus.config import ToolsConfig
+from animus.emulator import BUTTONS
+from animus.errors import BadToolCall
+from animus.memory import Notes
+
+if TYPE_CHECKING:
+    from animus.emulator.gameboy import GameBoy
+
+GAME_TOOLS = ("press_buttons", "wait")
+
+
+@dataclass(frozen=True)
+class InputOp:
+    """One emulator input: press `buttons` together for `hold` frames then wait `wait`; no buttons = just wait."""
+
+    buttons: tuple[str, ...]
+    hold: int
+    wait: int
+
+    def to_json(self) -> list[Any]:
+        return [list(self.buttons), self.hold, self.wait]
+
+    @property
+    def frames(self) -> int:
+        return self.hold + self.wait
+
+
+@dataclass(frozen=True)
+class Executed:
+    """What a step's tool calls did: one result per call, the inputs, and the note changes."""
+
+    results: tuple[ToolResult, ...]
+    ops: tuple[InputOp, ...]
+    actions: int
+    events: tuple[tuple[str, str, str], ...]  # (kind, key, content): note_set / note_delete
+
+    @property
+    def bad_calls(self) -> int:
+        return sum(r.is_error for r in self.results)
+
+
+def tool_specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
+    """The tools as a model backend receives them, with the bounds of this run's config."""
+    frames = {"type": "integer", "minimum": 1}
+    return (
+        ToolSpec(
+            "press_buttons",
+            "Press Game Boy buttons one after another. Each is held for hold_frames, then released for "
+            f"wait_frames before the next (60 frames = 1 second). Defaults: hold {cfg.hold_frames}, "
+            f"wait {cfg.wait_frames}.",
+            {
+                "type": "object",
+                "properties": {
+                    "buttons": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": list(BUTTONS)},
+                        "minItems": 1,
+                        "maxItems": cfg.max_buttons,
+                        "description": "Buttons to press in order, e.g. [\"up\", \"up\", \"a\"].",
+                    },
+                    "hold_frames": frames | {"maximum": cfg.max_hold_frames, "default": cfg.hold_frames},
+                    "wait_frames": frames | {"maximum": cfg.max_wait_frames, "default": cfg.wait_frames},
+                },
+                "required": ["buttons"],
+                "additionalProperties": False,
+            },
+        ),
+        ToolSpec(
+            "wait",
+            "Let the game run without input for some frames (60 frames = 1 second).",
+            {
+                "type": "object",
+                "properties": {"frames": frames | {"maximum": cfg.max_tick_frames}},
+                "required": ["frames"],
+                "additionalProperties": False,
+            },
+        ),
+        ToolSpec(
+            "note",
+            "Save or replace a long-term note under a short key. Notes stay in your memory across the whole run.",
+            {
+                "type": "object",
+                "properties": {"key": {"type": "string"}, "text": {"type": "string"}},
+                "required": ["key", "text"],
+                "additionalProperties": False,
+            },
+        ),
+        ToolSpec(
+            "forget",
+            "Delete a long-term note you no longer need.",
+            {
+                "type": "object",
+                "properties": {"key": {"type": "string"}},
+                "required": ["key"],
+                "additionalProperties": False,
+            },
+        ),
+    )
+
+
+def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes) -> Executed:
+    """Check and translate a reply's calls, in order; edit `notes`. Inputs are returned, not yet applied."""
+    results: list[ToolResult] = []
+    ops: list[InputOp] = []
+    events: list[tuple[str, str, str]] = []
+    actions = 0
+    for call in calls:
+        try:
+            text, new_ops, event = _one(call, cfg, notes)
+        except BadToolCall as exc:
+            results.append(ToolResult(call.id, f"error: {exc}", is_error=True))
+            continue
+        results.append(ToolResult(call.id, text))
+        ops.extend(new_ops)
+        actions += call.name in GAME_TOOLS
+        if event:
+            events.append(event)
+    return Executed(tuple(results), tuple(ops), actions, tuple(events))
+
+
+def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:
+    """Play `ops` on `gb` in order; only the very last frame is rendered (when `render`)."""
+    last = len(ops) - 1
+    for i, op in enumerate(ops):
+        draw = render and i == last
+        if op.buttons:
+            gb.press(op.buttons, op.hold, op.wait, render=draw)
+        else:
+            gb.tick(op.wait, render=draw)
+
+
+def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[InputOp], tuple[str, str, str] | None]:
+    args = call.input if isinstance(call.input, dict) else {}
+    if not isinstance(call.input, dict):
+        raise BadToolCall(f"{call.name}: the input must be a JSON object.")
+    if call.name == "press_buttons":
+        _only(args, {"buttons", "hold_frames", "wait_frames"}, call.name)
+        buttons = args.get("buttons")
+        if isinstance(buttons, str):
+            buttons = [buttons]
+        if not isinstance(buttons, list) or not buttons:
+            raise BadToolCall("press_buttons: buttons must be a non-empty list, e.g. [\"a\"].")
+        if len(buttons) > cfg.max_buttons:
+            raise BadToolCall(f"press_buttons: at most {cfg.max_buttons} buttons per call, got {len(buttons)}.")
+        bad = [b for b in buttons if not isinstance(b, str) or b.lower() not in BUTTONS]
+        if bad:
+            raise BadToolCall(f"press_buttons: unknown button {bad[0]!r}; use: {', '.join(BUTTONS)}.")
+        hold = _frames(args, "hold_frames", cfg.hold_frames, cfg.max_hold_frames)
+        wait = _frames(args, "wait_frames", cfg.wait_frames, cfg.max_wait_frames)
+        names = [b.lower() for b in buttons]
+        ops = [InputOp((b,), hold, wait) for b in names]
+        return f"pressed {' '.join(names)} (hold {hold}, wait {wait} frames each)", ops, None
+    if call.name == "wait":
+        _only(args, {"frames"}, call.name)
+        frames = _frames(args, "frames", None, cfg.max_tick_frames)
+        return f"waited {frames} frames", [InputOp((), 0, frames)], None
+    if call.name == "note":
+        _only(args, {"key", "text"}, call.name)
+        key, text = _text(args, "key"), _text(args, "text")
+        notes.set(key, text)
+        return f"noted {key!r}", [], ("note_set", key.strip(), text)
+    if call.name == "forget":
+        _only(args, {"key"}, call.name)
+        key = _text(args, "key")
+        notes.forget(key)
+        return f"forgot {key!r}", [], ("note_delete", key, "")
+    raise BadToolCall(f"unknown tool {call.name!r}; the tools are press_buttons, wait, note and forget.")
+
+
+def _only(args: dict[str, Any], allowed: set[str], tool: str) -> None:
+    extra = sorted(set(args) - allowed)
+    if extra:
+        raise BadToolCall(f"{tool}: unknown argument {extra[0]!r}; it takes {', '.join(sorted(allowed))}.")
+
+
+def _frames(args: dict[str, Any], name: str, default: int | None, maximum: int) -> int:
+    value = args.get(name, default)
+    if value is None:
+        raise BadToolCall(f"{name} is required: a whole number of frames from 1 to {maximum}.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise BadToolCall(f"{name} must be a whole number from 1 to {maximum}, got {value!r}.")
+    return value
+
+
+def _text(args: dict[str, Any], name: str) -> str:
+    value = args.get(name)
+    if not isinstance(value, str):
+        raise BadToolCall(f"{name} must be a string.")
+    return value

@@ -1,0 +1,161 @@
+"""`RunConfig`: the typed, validated settings of a run, from defaults, a TOML file and `--set key=value`.
+
+Resolution order: defaults < `--config FILE.toml` < command-line flags and `--set` overrides. Unknown keys and
+values of the wrong type raise `ConfigError` naming the key path (`tools.hold_frames: ...`). The resolved config is
+stored in the run, and `animus resume` takes its structural settings from there.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from animus.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class BudgetConfig(_Section):
+    """When a run stops on its own. Budgets accumulate across resumes."""
+
+    steps: int = Field(2000, ge=1, description="Total steps (model replies) for the run.")
+    max_minutes: float | None = Field(None, gt=0, description="Wall-clock minutes, summed over resumes.")
+    max_tokens: int | None = Field(None, ge=1, description="Input + output tokens over all model calls.")
+    max_cost: float | None = Field(None, gt=0, description="Dollars over all model calls.")
+
+
+class ToolsConfig(_Section):
+    """Defaults and bounds of the game tools a model calls."""
+
+    hold_frames: int = Field(4, ge=1, le=60, description="Default frames a button is held.")
+    wait_frames: int = Field(12, ge=1, le=600, description="Default frames to wait after releasing it.")
+    max_hold_frames: int = Field(60, ge=1, le=600)
+    max_wait_frames: int = Field(600, ge=1, le=3600)
+    max_buttons: int = Field(20, ge=1, le=100, description="Buttons one press_buttons call may press in turn.")
+    max_tick_frames: int = Field(3600, ge=1, le=36000, description="Largest wait(frames).")
+
+
+class AgentConfig(_Section):
+    """The loop's own settings."""
+
+    max_bad_calls: int = Field(5, ge=1, description="Bad tool calls in a row before the run fails.")
+    recent_turns: int = Field(8, ge=1, description="Recent turns kept in each request.")
+    notes_max_chars: int = Field(4000, ge=100, description="Total size of the long-term notes.")
+
+
+class RecordConfig(_Section):
+    """What the run store keeps besides every step."""
+
+    keyframe_every: int = Field(200, ge=1, description="Steps between keyframes (save states).")
+
+
+class ProgressConfig(_Section):
+    log_every: int = Field(100, ge=1, description="Steps between log lines when stderr is not a terminal.")
+
+
+class RunConfig(_Section):
+    """Everything that decides what a run does."""
+
+    rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
+    game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
+    model: str = Field("random", description="Model name, e.g. random or scripted:PATH.")
+    seed: int = 0
+    label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
+    stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")
+    budget: BudgetConfig = BudgetConfig()
+    tools: ToolsConfig = ToolsConfig()
+    agent: AgentConfig = AgentConfig()
+    record: RecordConfig = RecordConfig()
+    progress: ProgressConfig = ProgressConfig()
+
+    @property
+    def group_label(self) -> str:
+        """The label charts group this run by."""
+        return self.label or self.model
+
+    def to_json(self) -> str:
+        """The resolved config as JSON, as stored in a run."""
+        return self.model_dump_json()
+
+
+# Settings that a resumed run may change; everything else is structural and comes from the stored config.
+RESUMABLE_KEYS = ("budget",)
+
+
+def load_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, sets: list[str] | tuple[str, ...] = ()
+) -> RunConfig:
+    """Resolve a `RunConfig` from an optional TOML file, then `overrides` (dotted keys), then `sets` ("k=v").
+
+    Raises `ConfigError` with the file or key path for a missing file, bad TOML, unknown keys and bad values.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_toml(Path(path))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, key, value)
+    for item in sets:
+        key, value = parse_set(item)
+        _set_dotted(data, key, value)
+    return config_from_dict(data)
+
+
+def config_from_dict(data: dict[str, Any]) -> RunConfig:
+    """Validate a plain mapping (e.g. a stored config) into a `RunConfig`."""
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """Split `key=value`; the value is read as a TOML value (`6`, `true`, `"text"`), else taken as a string."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {item!r}: write it as key=value, e.g. --set tools.hold_frames=6")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}. Check the path given to --config.")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; a config is TOML text.") from None
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{key}: {part} is a value, not a section.")
+        node = child
+    node[parts[-1]] = value
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown key (see `animus run --help` and the README's config table)")
+        else:
+            problems.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+    return "bad config: " + "; ".join(problems)

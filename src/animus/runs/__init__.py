@@ -1,0 +1,1 @@
+"""Runs: the store (one SQLite database per run directory), starting and resuming, listing and reading."""

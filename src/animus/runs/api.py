@@ -1,0 +1,76 @@
+"""`open_run`: a small read-only Python API over a run directory, for analysis.
+
+    import animus
+    run = animus.open_run("runs/20261122-093000-random-s0-1234")
+    run.meta["rom_sha256"], run.status
+    for step in run.steps(): ...          # StepRow, in order
+    run.milestones()                      # MilestoneRow, in the order reached
+    run.model_calls()                     # ModelCallRow, in order
+
+It works while the run is still being written (SQLite WAL readers do not block the writer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from animus.agent.types import Reply
+from animus.games import GameState
+from animus.runs.catalog import live_status
+from animus.runs.rows import MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
+from animus.runs.store import RunStore
+
+
+class Run:
+    """A run directory opened for reading. Use as a context manager, or call `close`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._store = RunStore.open(self.path)
+        self.meta: dict[str, Any] = self._store.meta()
+        """Provenance: config, seed, model, label, ROM sha256 and title, PyBoy and Animus versions, status..."""
+
+    @property
+    def status(self) -> str:
+        """`running`, `done`, `stopped`, `failed`, or `crashed` (a running run whose writer died)."""
+        return live_status(self.path, self._store.meta().get("status", "?"))
+
+    def steps(self, start: int = 1, stop: int | None = None) -> Iterator[StepRow]:
+        return self._store.steps(start, stop)
+
+    def state(self, step: int) -> GameState | None:
+        """The game state after `step`."""
+        row = self._store.step(step)
+        return GameState.from_json(row.state) if row else None
+
+    def milestones(self) -> list[MilestoneRow]:
+        return self._store.milestones()
+
+    def model_calls(self) -> list[ModelCallRow]:
+        return list(self._store.calls())
+
+    def reply(self, call: ModelCallRow) -> Reply:
+        return Reply.from_json(json.loads(call.reply))
+
+    def memory_events(self) -> list[MemoryEventRow]:
+        return self._store.memory_events()
+
+    def totals(self) -> Totals:
+        return self._store.totals()
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_run(path: str | Path) -> Run:
+    """Open the run at `path` for reading; `RunError` if there is none."""
+    return Run(path)

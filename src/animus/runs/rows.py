@@ -1,0 +1,104 @@
+"""The rows of a run store, as frozen dataclasses. Field names match the SQLite columns (see `schema.py`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step: the inputs it applied, what they did, and the game state after them."""
+
+    step: int
+    frame_start: int
+    frame_end: int
+    inputs: str  # JSON [[buttons...], hold, wait]
+    step_actions: int
+    actions: int
+    bad_calls: int
+    tool_results: str  # JSON
+    frame_hash: str
+    ram_hash: str
+    screen: str
+    state: str  # GameState JSON
+    wall_seconds: float
+    created_at: float
+
+    def input_ops(self) -> list[tuple[tuple[str, ...], int, int]]:
+        """The inputs as (buttons, hold, wait) triples; empty buttons means wait(frames=wait)."""
+        return [(tuple(b), h, w) for b, h, w in json.loads(self.inputs)]
+
+
+@dataclass(frozen=True)
+class ModelCallRow:
+    """One model call: the request as a delta, the reply verbatim, usage, cost and latency."""
+
+    id: int
+    step: int
+    purpose: str
+    request_delta: str  # JSON list of turns
+    memory_version: int
+    reply: str  # JSON Reply
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost: float
+    latency_seconds: float
+    created_at: float
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+
+@dataclass(frozen=True)
+class MemoryEventRow:
+    id: int
+    step: int
+    kind: str
+    key: str | None
+    content: str
+    source: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """A milestone the first time it held, with the cumulative cost of getting there."""
+
+    id: str
+    ordinal: int
+    label: str
+    step: int
+    actions: int
+    frame: int
+    tokens: int
+    cost: float
+    wall_seconds: float
+    reached_at: float
+
+
+@dataclass(frozen=True)
+class KeyframeRow:
+    step: int
+    frame: int
+    state: bytes  # zlib-compressed save-state envelope
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Budget-relevant sums over a whole run, all resumes included."""
+
+    steps: int = 0
+    actions: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    wall_seconds: float = 0.0
+
+
+def row_values(row: Any) -> tuple[Any, ...]:
+    """A row dataclass's values in column order, for INSERT."""
+    return tuple(row.__dict__.values())

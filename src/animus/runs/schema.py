@@ -1,0 +1,83 @@
+"""The run store's SQLite schema, as forward-only migrations.
+
+`PRAGMA user_version` holds the number of migrations applied. A migration is never edited once released: a change
+is a new migration appended to `MIGRATIONS`. A run written by a newer Animus (a higher user_version than this code
+knows) is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL                 -- JSON
+    );
+    CREATE TABLE steps (
+        step          INTEGER PRIMARY KEY,  -- 1, 2, 3 ... in order, no gaps
+        frame_start   INTEGER NOT NULL,     -- emulator frame count before the step's inputs
+        frame_end     INTEGER NOT NULL,     -- and after them
+        inputs        TEXT NOT NULL,        -- JSON [[buttons...], hold, wait]; [] buttons = wait(frames)
+        step_actions  INTEGER NOT NULL,     -- game tool calls executed in this step
+        actions       INTEGER NOT NULL,     -- cumulative, after this step
+        bad_calls     INTEGER NOT NULL,     -- tool calls refused in this step
+        tool_results  TEXT NOT NULL,        -- JSON list of ToolResult
+        frame_hash    TEXT NOT NULL,
+        ram_hash      TEXT NOT NULL,
+        screen        TEXT NOT NULL,        -- hash of the visible background tiles
+        state         TEXT NOT NULL,        -- GameState JSON after the step
+        wall_seconds  REAL NOT NULL,        -- wall-clock columns: the only ones that differ between equal runs
+        created_at    REAL NOT NULL
+    );
+    CREATE TABLE model_calls (
+        id               INTEGER PRIMARY KEY,
+        step             INTEGER NOT NULL,
+        purpose          TEXT NOT NULL,     -- act | summarize | reflect
+        request_delta    TEXT NOT NULL,     -- JSON: the turns added since the previous call
+        memory_version   INTEGER NOT NULL,
+        reply            TEXT NOT NULL,     -- JSON Reply, thinking blocks verbatim
+        input_tokens     INTEGER NOT NULL,
+        output_tokens    INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cache_read_tokens  INTEGER NOT NULL,
+        cost             REAL NOT NULL,
+        latency_seconds  REAL NOT NULL,
+        created_at       REAL NOT NULL
+    );
+    CREATE INDEX model_calls_by_step ON model_calls (step, purpose);
+    CREATE TABLE memory_events (
+        id          INTEGER PRIMARY KEY,
+        step        INTEGER NOT NULL,       -- the step it happened in (operator edits: the next step)
+        kind        TEXT NOT NULL,          -- summary | note_set | note_delete | stuck_warning ...
+        key         TEXT,
+        content     TEXT NOT NULL,
+        source      TEXT NOT NULL,          -- model | operator | watchdog
+        created_at  REAL NOT NULL
+    );
+    CREATE TABLE milestones (
+        id            TEXT PRIMARY KEY,
+        ordinal       INTEGER NOT NULL,     -- position in the profile's game order
+        label         TEXT NOT NULL,
+        step          INTEGER NOT NULL,
+        actions       INTEGER NOT NULL,
+        frame         INTEGER NOT NULL,
+        tokens        INTEGER NOT NULL,     -- cumulative at that point
+        cost          REAL NOT NULL,
+        wall_seconds  REAL NOT NULL,
+        reached_at    REAL NOT NULL
+    );
+    CREATE TABLE keyframes (
+        step   INTEGER PRIMARY KEY,         -- the state after this step (0 = the start state)
+        frame  INTEGER NOT NULL,
+        state  BLOB NOT NULL                -- zlib-compressed GameBoy.save_state() envelope
+    );
+    CREATE TABLE blobs (
+        sha256  TEXT PRIMARY KEY,
+        mime    TEXT NOT NULL,
+        data    BLOB NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,271 @@
+"""`RunStore`: a run directory's SQLite database, `<run>/run.db`, in WAL mode.
+
+Contracts:
+- A writer holds the run's lock (`lock.py`) for as long as the store is open for writing.
+- `record_call` commits a model call on its own, before its tools run; `record_step` commits everything a step
+  produced in ONE transaction. A crash, kill -9 or Ctrl-C therefore never loses a committed step, and never leaves
+  half a step.
+- Readers (charts, replay, `animus runs`) may open the database while a writer is running.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from animus.errors import RunError
+from animus.runs.lock import RunLock
+from animus.runs.rows import (
+    KeyframeRow,
+    MemoryEventRow,
+    MilestoneRow,
+    ModelCallRow,
+    StepRow,
+    Totals,
+    row_values,
+)
+from animus.runs.schema import MIGRATIONS, SCHEMA_VERSION
+
+DB_NAME = "run.db"
+R = TypeVar("R")
+
+
+class RunStore:
+    """An open run database. Create one with `RunStore.create` or `RunStore.open`."""
+
+    def __init__(self, run_dir: Path, conn: sqlite3.Connection, lock: RunLock | None) -> None:
+        self.run_dir = run_dir
+        self._conn = conn
+        self._lock = lock
+
+    # -- opening -----------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, run_dir: Path) -> RunStore:
+        """Make a new run directory and its database, locked for writing. Refuses an existing directory."""
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise RunError(
+                f"run directory {run_dir} already exists: continue it with `animus resume {run_dir}`, or pick "
+                "another --name."
+            ) from None
+        return cls._open(run_dir, write=True)
+
+    @classmethod
+    def open(cls, run_dir: Path, *, write: bool = False) -> RunStore:
+        """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it)."""
+        if not (run_dir / DB_NAME).is_file():
+            raise RunError(f"no run at {run_dir}: it has no {DB_NAME}. List runs with `animus runs`.")
+        return cls._open(run_dir, write=write)
+
+    @classmethod
+    def _open(cls, run_dir: Path, *, write: bool) -> RunStore:
+        lock = None
+        if write:
+            lock = RunLock(run_dir)
+            lock.acquire()
+        conn = sqlite3.connect(run_dir / DB_NAME, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives a killed process (only power loss can take the last ones).
+        conn.execute("PRAGMA synchronous=NORMAL")
+        store = cls(run_dir, conn, lock)
+        if write:
+            store._migrate()
+        else:
+            store._check_version()
+        return store
+
+    def close(self) -> None:
+        """Close the database and release the lock. Calling it again does nothing."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._check_version()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # One transaction per migration: its DDL and the new user_version land together or not at all.
+            try:
+                self._conn.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def _check_version(self) -> int:
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise RunError(
+                f"run {self.run_dir} has store schema {version}, newer than this Animus knows ({SCHEMA_VERSION}): "
+                "upgrade Animus to read it."
+            )
+        return version
+
+    # -- meta --------------------------------------------------------------------------------------------------
+
+    def set_meta(self, **values: Any) -> None:
+        """Write meta keys (JSON values) in one transaction."""
+        with self._transaction():
+            self._conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def meta(self) -> dict[str, Any]:
+        """All meta keys with their decoded JSON values."""
+        return {k: json.loads(v) for k, v in self._conn.execute("SELECT key, value FROM meta")}
+
+    # -- writing -----------------------------------------------------------------------------------------------
+
+    def record_call(self, call: ModelCallRow, blobs: Sequence[tuple[str, str, bytes]] = ()) -> int:
+        """Commit one model call (and the images it was sent, as (sha256, mime, data)) at once. Returns its id."""
+        with self._transaction():
+            self._put_blobs(blobs)
+            cur = self._conn.execute(
+                "INSERT INTO model_calls VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row_values(call)[1:]
+            )
+        return int(cur.lastrowid or 0)
+
+    def record_step(
+        self,
+        step: StepRow,
+        milestones: Sequence[MilestoneRow] = (),
+        events: Sequence[MemoryEventRow] = (),
+        keyframe: KeyframeRow | None = None,
+    ) -> None:
+        """Commit one step and everything it produced, in one transaction."""
+        with self._transaction():
+            self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", row_values(step))
+            self._conn.executemany(
+                f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
+            )
+            self._conn.executemany(
+                "INSERT INTO memory_events VALUES (NULL, ?, ?, ?, ?, ?, ?)", [row_values(e)[1:] for e in events]
+            )
+            if keyframe is not None:
+                self._put_keyframe(keyframe)
+
+    def put_keyframe(self, keyframe: KeyframeRow) -> None:
+        """Store a keyframe on its own (the start state, at step 0)."""
+        with self._transaction():
+            self._put_keyframe(keyframe)
+
+    def add_memory_event(self, step: int, kind: str, key: str | None, content: str, source: str) -> None:
+        """Append one memory event on its own (an operator's note, for example)."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO memory_events VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                (step, kind, key, content, source, time.time()),
+            )
+
+    def _put_keyframe(self, keyframe: KeyframeRow) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", row_values(keyframe))
+
+    def _put_blobs(self, blobs: Sequence[tuple[str, str, bytes]]) -> None:
+        self._conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", blobs)
+
+    # -- reading -----------------------------------------------------------------------------------------------
+
+    def last_step(self) -> int:
+        """The last committed step, 0 if none."""
+        return int(self._conn.execute("SELECT COALESCE(MAX(step), 0) FROM steps").fetchone()[0])
+
+    def steps(self, start: int = 1, stop: int | None = None) -> Iterator[StepRow]:
+        """Steps `start`..`stop` (inclusive), in order."""
+        return self._rows(
+            StepRow, "SELECT * FROM steps WHERE step >= ? AND step <= ? ORDER BY step", (start, stop or 2**62)
+        )
+
+    def step(self, number: int) -> StepRow | None:
+        return next(self.steps(number, number), None)
+
+    def calls(self, purpose: str | None = None, start: int = 0) -> Iterator[ModelCallRow]:
+        """Model calls in order, optionally of one purpose, from step `start` on."""
+        if purpose is None:
+            return self._rows(ModelCallRow, "SELECT * FROM model_calls WHERE step >= ? ORDER BY id", (start,))
+        return self._rows(
+            ModelCallRow,
+            "SELECT * FROM model_calls WHERE purpose = ? AND step >= ? ORDER BY id",
+            (purpose, start),
+        )
+
+    def pending_call(self, step: int, purpose: str = "act") -> ModelCallRow | None:
+        """The latest call of `purpose` stored for `step` (a reply whose step was never committed, on resume)."""
+        rows = list(
+            self._rows(
+                ModelCallRow,
+                "SELECT * FROM model_calls WHERE step = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
+                (step, purpose),
+            )
+        )
+        return rows[0] if rows else None
+
+    def milestones(self) -> list[MilestoneRow]:
+        return list(self._rows(MilestoneRow, "SELECT * FROM milestones ORDER BY step, ordinal", ()))
+
+    def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]:
+        return list(self._rows(MemoryEventRow, "SELECT * FROM memory_events WHERE id > ? ORDER BY id", (after_id,)))
+
+    def keyframe_at_or_before(self, step: int) -> KeyframeRow:
+        rows = list(
+            self._rows(
+                KeyframeRow, "SELECT * FROM keyframes WHERE step <= ? ORDER BY step DESC LIMIT 1", (step,)
+            )
+        )
+        if not rows:
+            raise RunError(f"run {self.run_dir} has no keyframe at or before step {step}: the run is damaged.")
+        return rows[0]
+
+    def blob(self, sha256: str) -> bytes | None:
+        row = self._conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def totals(self) -> Totals:
+        """Sums over the whole run so far: steps, actions, tokens, cost and wall seconds."""
+        steps, actions, wall = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(actions), 0), COALESCE(SUM(wall_seconds), 0) FROM steps"
+        ).fetchone()
+        tokens, cost = self._conn.execute(
+            "SELECT COALESCE(SUM(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0),"
+            " COALESCE(SUM(cost), 0) FROM model_calls"
+        ).fetchone()
+        return Totals(steps=steps, actions=actions, tokens=tokens, cost=cost, wall_seconds=wall)
+
+    # -- internals ---------------------------------------------------------------------------------------------
+
+    def _rows(self, cls: type[R], sql: str, args: tuple[Any, ...]) -> Iterator[R]:
+        for values in self._conn.execute(sql, args):
+            yield cls(*values)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _marks(cls: type) -> str:
+    return ", ".join("?" * len(fields(cls)))
