@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,16 +37,43 @@ WALKTHROUGH = REPO / "cartridge" / "walkthrough.txt"
 
 def load_walkthrough(path: Path = WALKTHROUGH) -> list[str]:
     """The walkthrough as a flat list of button names, one per press (format: cartridge/README.md)."""
-    presses: list[str] = []
-    for line in path.read_text().splitlines():
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        count = int(words[1].lstrip("x")) if len(words) > 1 else 1
-        presses.extend([words[0].lower()] * count)
-    return presses
+    from animus.agent.models.scripted import read_walkthrough
+
+    return [button for line in read_walkthrough(path) for button in line]
 
 
 @pytest.fixture(scope="session")
 def walkthrough() -> list[str]:
     return load_walkthrough()
+
+
+def animus_env() -> dict[str, str]:
+    """The environment a user's shell would give `animus`: PySDL2 warns only where its variable is unset."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYSDL2_DLL_PATH"}
+
+
+def run_animus(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "animus", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=animus_env(),
+    )
+
+
+def deterministic_steps(db: Path) -> list[tuple[object, ...]]:
+    """A run's steps rows without the wall-clock columns (names containing time, wall or _at)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(steps)")]
+        keep = [c for c in cols if not any(w in c for w in ("time", "wall", "_at"))]
+        return conn.execute(f"SELECT {', '.join(keep)} FROM steps ORDER BY step").fetchall()
+    finally:
+        conn.close()

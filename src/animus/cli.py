@@ -20,7 +20,10 @@ from animus import __version__
 from animus.errors import AnimusError
 
 RUNS_DIR = click.option(
-    "--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
     help="Where runs live.",
 )
 
@@ -50,9 +53,20 @@ def app() -> None:
 @click.option("--name", type=str, help="Run directory name (default: time, model and seed).")
 @click.option("--start-state", type=click.Path(path_type=Path), help="Start from this save state (PyBoy's or Animus').")
 def run(
-    rom: str | None, game: str | None, model: str | None, steps: int | None, seed: int | None, label: str | None,
-    max_minutes: float | None, max_tokens: int | None, max_cost: float | None, config_file: str | None,
-    sets: tuple[str, ...], runs_dir: Path, name: str | None, start_state: Path | None,
+    rom: str | None,
+    game: str | None,
+    model: str | None,
+    steps: int | None,
+    seed: int | None,
+    label: str | None,
+    max_minutes: float | None,
+    max_tokens: int | None,
+    max_cost: float | None,
+    config_file: str | None,
+    sets: tuple[str, ...],
+    runs_dir: Path,
+    name: str | None,
+    start_state: Path | None,
 ) -> None:
     """Start a run: a model plays a ROM; every step is recorded under the runs dir."""
     from animus.config import load_config
@@ -60,8 +74,15 @@ def run(
     from animus.runs.runner import start_run
 
     overrides: dict[str, Any] = {
-        "rom": rom, "game": game, "model": model, "seed": seed, "label": label, "budget.steps": steps,
-        "budget.max_minutes": max_minutes, "budget.max_tokens": max_tokens, "budget.max_cost": max_cost,
+        "rom": rom,
+        "game": game,
+        "model": model,
+        "seed": seed,
+        "label": label,
+        "budget.steps": steps,
+        "budget.max_minutes": max_minutes,
+        "budget.max_tokens": max_tokens,
+        "budget.max_cost": max_cost,
     }
     config = load_config(config_file, overrides, sets)
     display = ProgressDisplay(config.progress.log_every)
@@ -80,7 +101,11 @@ def run(
 @click.option("--max-cost", type=float)
 @RUNS_DIR
 def resume(
-    run_ref: str, steps: int | None, max_minutes: float | None, max_tokens: int | None, max_cost: float | None,
+    run_ref: str,
+    steps: int | None,
+    max_minutes: float | None,
+    max_tokens: int | None,
+    max_cost: float | None,
     runs_dir: Path,
 ) -> None:
     """Continue a stopped, crashed or killed run from its last recorded step."""

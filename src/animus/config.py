@@ -54,6 +54,15 @@ class RecordConfig(_Section):
     keyframe_every: int = Field(200, ge=1, description="Steps between keyframes (save states).")
 
 
+class Price(_Section):
+    """Dollars per million tokens for one model."""
+
+    input: float = Field(0.0, ge=0)
+    output: float = Field(0.0, ge=0)
+    cache_write: float = Field(0.0, ge=0)
+    cache_read: float = Field(0.0, ge=0)
+
+
 class ProgressConfig(_Section):
     log_every: int = Field(100, ge=1, description="Steps between log lines when stderr is not a terminal.")
 
@@ -72,6 +81,9 @@ class RunConfig(_Section):
     agent: AgentConfig = AgentConfig()
     record: RecordConfig = RecordConfig()
     progress: ProgressConfig = ProgressConfig()
+    pricing: dict[str, Price] = Field(
+        default_factory=dict, description="Per model name (as the backend reports it, or the --model name): prices."
+    )
 
     @property
     def group_label(self) -> str:

@@ -38,7 +38,7 @@ class RunError(BadInputError):
     """A run that cannot be started, found, resumed or written: a bad name, a locked run, a different ROM."""
 
 
-class StopRun(AnimusError):  # noqa: N818  (flow control, not a failure)
+class StopRun(AnimusError):
     """Ends a run's loop cleanly. `status` and `reason` are recorded in the run."""
 
     def __init__(self, status: str, reason: str) -> None:
@@ -47,14 +47,14 @@ class StopRun(AnimusError):  # noqa: N818  (flow control, not a failure)
         self.reason = reason
 
 
-class BudgetExhausted(StopRun):  # noqa: N818
+class BudgetExhausted(StopRun):
     """A budget (steps, minutes, tokens, cost) ran out: the run is done, and resumable with a larger budget."""
 
     def __init__(self, reason: str) -> None:
         super().__init__("done", reason)
 
 
-class BadToolCall(AnimusError):  # noqa: N818
+class BadToolCall(AnimusError):
     """A tool call the model got wrong. The loop turns it into an error tool result the model sees."""
 
 

@@ -121,7 +121,12 @@ class Agent:
         notices = [prompts.NO_TOOL_NOTICE] if last is not None and not last.tool_calls else []
         reached = [m.label for m in self.profile.milestones if m.id in self.tracker.reached]
         text = prompts.observation(
-            step, c.actions, reached, len(self.profile.milestones), c.actions - c.actions_at_milestone, notices,
+            step,
+            c.actions,
+            reached,
+            len(self.profile.milestones),
+            c.actions - c.actions_at_milestone,
+            notices,
             self.state.text,
         )
         image = None
@@ -138,8 +143,13 @@ class Agent:
             self.pending = None
         else:
             request = Request(
-                purpose="act", step=user.step, seed=self.config.seed, system=self.system,
-                messages=(*self.context.turns, user), memory=self.memory(), tools=self.tool_specs,
+                purpose="act",
+                step=user.step,
+                seed=self.config.seed,
+                system=self.system,
+                messages=(*self.context.turns, user),
+                memory=self.memory(),
+                tools=self.tool_specs,
                 image_png=self._blobs[0][2] if self._blobs else None,
             )
             t0 = time.perf_counter()
@@ -178,14 +188,24 @@ class Agent:
         c.memory_version += len(events)
         self.store.record_step(
             StepRow(
-                step=step, frame_start=frame_start, frame_end=self.gb.frame_count,
-                inputs=json.dumps([op.to_json() for op in executed.ops]), step_actions=executed.actions,
-                actions=c.actions, bad_calls=executed.bad_calls,
+                step=step,
+                frame_start=frame_start,
+                frame_end=self.gb.frame_count,
+                inputs=json.dumps([op.to_json() for op in executed.ops]),
+                step_actions=executed.actions,
+                actions=c.actions,
+                bad_calls=executed.bad_calls,
                 tool_results=json.dumps([r.to_json() for r in executed.results]),
-                frame_hash=self.gb.frame_hash(), ram_hash=self.gb.ram_hash(), screen=self.state.screen,
-                state=self.state.to_json(), wall_seconds=time.perf_counter() - self._step_started, created_at=now,
+                frame_hash=self.gb.frame_hash(),
+                ram_hash=self.gb.ram_hash(),
+                screen=self.state.screen,
+                state=self.state.to_json(),
+                wall_seconds=time.perf_counter() - self._step_started,
+                created_at=now,
             ),
-            milestones, events, keyframe,
+            milestones,
+            events,
+            keyframe,
         )
         c.step, c.last_results = step, executed.results
         if self.on_step is not None:
@@ -204,15 +224,38 @@ class Agent:
         """Wall time of the whole run so far, earlier sessions included."""
         return self.counters.wall_before + time.perf_counter() - self.timing.started
 
+    def cost_of(self, reply: Reply) -> float:
+        """Dollars for one reply: its usage priced by `pricing[reply.model]`, else `pricing[<--model name>]`."""
+        price = self.config.pricing.get(reply.model) or self.config.pricing.get(self.config.model.split(":")[0])
+        if price is None:
+            return 0.0
+        u = reply.usage
+        return (
+            u.input_tokens * price.input
+            + u.output_tokens * price.output
+            + u.cache_creation_input_tokens * price.cache_write
+            + u.cache_read_input_tokens * price.cache_read
+        ) / 1e6
+
     def _commit_call(self, user: UserTurn, reply: Reply, latency: float) -> None:
         c, u = self.counters, reply.usage
+        cost = self.cost_of(reply)
         c.tokens += u.total
+        c.cost += cost
         self.store.record_call(
             ModelCallRow(
-                id=0, step=user.step, purpose="act", request_delta=json.dumps([user.to_json()]),
-                memory_version=c.memory_version, reply=json.dumps(reply.to_json()), input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens, cache_write_tokens=u.cache_creation_input_tokens,
-                cache_read_tokens=u.cache_read_input_tokens, cost=0.0, latency_seconds=latency,
+                id=0,
+                step=user.step,
+                purpose="act",
+                request_delta=json.dumps([user.to_json()]),
+                memory_version=c.memory_version,
+                reply=json.dumps(reply.to_json()),
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+                cache_write_tokens=u.cache_creation_input_tokens,
+                cache_read_tokens=u.cache_read_input_tokens,
+                cost=cost,
+                latency_seconds=latency,
                 created_at=time.time(),
             ),
             self._blobs,
@@ -223,8 +266,16 @@ class Agent:
         c = self.counters
         ordinal = [x.id for x in self.profile.milestones].index(m.id)
         return MilestoneRow(
-            id=m.id, ordinal=ordinal, label=m.label, step=step, actions=c.actions, frame=self.gb.frame_count,
-            tokens=c.tokens, cost=c.cost, wall_seconds=self.wall_seconds(), reached_at=time.time(),
+            id=m.id,
+            ordinal=ordinal,
+            label=m.label,
+            step=step,
+            actions=c.actions,
+            frame=self.gb.frame_count,
+            tokens=c.tokens,
+            cost=c.cost,
+            wall_seconds=self.wall_seconds(),
+            reached_at=time.time(),
         )
 
 

@@ -73,7 +73,7 @@ def tool_specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
                         "items": {"type": "string", "enum": list(BUTTONS)},
                         "minItems": 1,
                         "maxItems": cfg.max_buttons,
-                        "description": "Buttons to press in order, e.g. [\"up\", \"up\", \"a\"].",
+                        "description": 'Buttons to press in order, e.g. ["up", "up", "a"].',
                     },
                     "hold_frames": frames | {"maximum": cfg.max_hold_frames, "default": cfg.hold_frames},
                     "wait_frames": frames | {"maximum": cfg.max_wait_frames, "default": cfg.wait_frames},
@@ -156,7 +156,7 @@ def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[Inpu
         if isinstance(buttons, str):
             buttons = [buttons]
         if not isinstance(buttons, list) or not buttons:
-            raise BadToolCall("press_buttons: buttons must be a non-empty list, e.g. [\"a\"].")
+            raise BadToolCall('press_buttons: buttons must be a non-empty list, e.g. ["a"].')
         if len(buttons) > cfg.max_buttons:
             raise BadToolCall(f"press_buttons: at most {cfg.max_buttons} buttons per call, got {len(buttons)}.")
         bad = [b for b in buttons if not isinstance(b, str) or b.lower() not in BUTTONS]

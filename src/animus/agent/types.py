@@ -73,9 +73,7 @@ class Usage:
 
     @property
     def total(self) -> int:
-        return (
-            self.input_tokens + self.output_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
-        )
+        return self.input_tokens + self.output_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
 
     def to_json(self) -> dict[str, JSON]:
         return {

@@ -35,7 +35,6 @@ from animus.emulator.savestate import MAGIC as ENVELOPE_MAGIC
 from animus.emulator.savestate import SaveState
 from animus.errors import AnimusError, ButtonError, RomError, StateError
 
-
 # The cartridge's entry point; the boot ROM jumps here when it hands over.
 _CARTRIDGE_ENTRY = 0x0100
 _MAX_BOOT_FRAMES = 600

@@ -86,12 +86,27 @@ def start_run(
     try:
         (run_dir / PROFILE_FILE).write_text(profile.source, encoding="utf-8")
         store.set_meta(
-            id=run_dir.name, schema_version=SCHEMA_VERSION, animus_version=__version__, git_commit=_git_commit(),
-            config=json.loads(config.to_json()), label=config.group_label, model=config.model,
-            seed=config.seed, profile_id=profile.id, profile_name=profile.name, profile_hash=profile.content_hash,
-            milestone_count=len(profile.milestones), prompts=prompts.TEMPLATES, rom_path=str(rom_path),
-            rom_sha256=rom.sha256, rom_title=rom.title, pyboy_version=version("pyboy"),
-            start_state=start_state is not None, created_at=time.time(), status="running", reason="",
+            id=run_dir.name,
+            schema_version=SCHEMA_VERSION,
+            animus_version=__version__,
+            git_commit=_git_commit(),
+            config=json.loads(config.to_json()),
+            label=config.group_label,
+            model=config.model,
+            seed=config.seed,
+            profile_id=profile.id,
+            profile_name=profile.name,
+            profile_hash=profile.content_hash,
+            milestone_count=len(profile.milestones),
+            prompts=prompts.TEMPLATES,
+            rom_path=str(rom_path),
+            rom_sha256=rom.sha256,
+            rom_title=rom.title,
+            pyboy_version=version("pyboy"),
+            start_state=start_state is not None,
+            created_at=time.time(),
+            status="running",
+            reason="",
         )
         from animus.emulator.gameboy import GameBoy
 
@@ -101,9 +116,16 @@ def start_run(
             store.set_meta(state_version=gb.state_version)
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
             agent = Agent(
-                gb=gb, profile=profile, model=model, store=store, config=config, state=profile.read(gb),
-                tracker=Tracker(profile), notes=Notes(config.agent.notes_max_chars),
-                context=Context(config.agent.recent_turns), counters=Counters(),
+                gb=gb,
+                profile=profile,
+                model=model,
+                store=store,
+                config=config,
+                state=profile.read(gb),
+                tracker=Tracker(profile),
+                notes=Notes(config.agent.notes_max_chars),
+                context=Context(config.agent.recent_turns),
+                counters=Counters(),
             )
             return _play(agent, store, run_dir, on_start)
     finally:
@@ -135,9 +157,17 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
         with GameBoy(rom_path) as gb:
             _replay(store, gb, last)
             agent = Agent(
-                gb=gb, profile=profile, model=model, store=store, config=config, state=profile.read(gb),
-                tracker=_tracker(store, profile), notes=_notes(store, config), context=_context(store, config),
-                counters=_counters(store, last), pending=store.pending_call(last + 1),
+                gb=gb,
+                profile=profile,
+                model=model,
+                store=store,
+                config=config,
+                state=profile.read(gb),
+                tracker=_tracker(store, profile),
+                notes=_notes(store, config),
+                context=_context(store, config),
+                counters=_counters(store, last),
+                pending=store.pending_call(last + 1),
             )
             store.set_meta(status="running", reason="")
             return _play(agent, store, run_dir, on_start)

@@ -223,9 +223,7 @@ class RunStore:
 
     def keyframe_at_or_before(self, step: int) -> KeyframeRow:
         rows = list(
-            self._rows(
-                KeyframeRow, "SELECT * FROM keyframes WHERE step <= ? ORDER BY step DESC LIMIT 1", (step,)
-            )
+            self._rows(KeyframeRow, "SELECT * FROM keyframes WHERE step <= ? ORDER BY step DESC LIMIT 1", (step,))
         )
         if not rows:
             raise RunError(f"run {self.run_dir} has no keyframe at or before step {step}: the run is damaged.")

@@ -1,8 +1,9 @@
 """`scripted:PATH`: replays a file of replies, one per step. Useful for tests, demos and reference runs.
 
 Two formats, chosen by extension:
-- `.jsonl`: one reply per line, `{"text": "...", "tool_calls": [{"name": "press_buttons", "input": {...}}]}`;
-  blank lines and lines starting with `#` are skipped.
+- `.jsonl`: one reply per line, `{"text": "...", "tool_calls": [{"name": "press_buttons", "input": {...}}]}`,
+  optionally with `"usage": {"input_tokens": N, "output_tokens": N}` (the reply then reports that usage, which
+  budgets and pricing count); blank lines and lines starting with `#` are skipped.
 - anything else: a walkthrough (the format of cartridge/walkthrough.txt): one line `BUTTON [xN]` per reply, which
   becomes `press_buttons(buttons=[BUTTON] * N)`.
 Step N replays reply N. When the script runs out, the run ends with status done.
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from animus.agent.types import Reply, Request, ToolCall
+from animus.agent.types import Reply, Request, ToolCall, Usage
 from animus.config import RunConfig
 from animus.emulator.constants import BUTTONS
 from animus.errors import ModelError, StopRun
 
-Script = list[tuple[str, list[tuple[str, dict[str, object]]]]]  # (text, [(tool name, input)])
+Script = list[tuple[str, list[tuple[str, dict[str, object]]], Usage]]  # (text, [(tool name, input)], usage)
 
 
 class ScriptedModel:
@@ -36,9 +37,10 @@ class ScriptedModel:
     def respond(self, request: Request) -> Reply:
         if request.step > len(self.script):
             raise StopRun("done", f"the script {self.path.name} has no reply for step {request.step}")
-        text, calls = self.script[request.step - 1]
+        text, calls, usage = self.script[request.step - 1]
         tool_calls = tuple(ToolCall(f"call_{request.step}_{i}", n, dict(a)) for i, (n, a) in enumerate(calls))
-        return Reply(text=text, tool_calls=tool_calls, stop_reason="tool_use", model=self.name)
+        stop = "tool_use" if tool_calls else "end_turn"
+        return Reply(text=text, tool_calls=tool_calls, usage=usage, stop_reason=stop, model=self.name)
 
 
 def read_script(path: Path) -> Script:
@@ -59,7 +61,7 @@ def read_walkthrough(path: Path) -> list[list[str]]:
 
 def _walkthrough(path: Path, lines: list[str]) -> Script:
     return [
-        (f"{buttons[0]} x{len(buttons)}", [("press_buttons", {"buttons": buttons})])
+        (f"{buttons[0]} x{len(buttons)}", [("press_buttons", {"buttons": buttons})], Usage())
         for buttons in _walkthrough_lines(path, lines)
     ]
 
@@ -90,7 +92,7 @@ def _jsonl(path: Path, lines: list[str]) -> Script:
         try:
             item = json.loads(line)
             calls = [(str(c["name"]), dict(c.get("input", {}))) for c in item.get("tool_calls", [])]
-            script.append((str(item.get("text", "")), calls))
+            script.append((str(item.get("text", "")), calls, Usage(**item.get("usage", {}))))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ModelError(
                 f"{path}:{number}: not a reply object ({exc}); write "

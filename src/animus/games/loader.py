@@ -1,0 +1,287 @@
+"""TOML text -> `Profile`, checking every table and key; each problem is one `ProfileError` line."""
+
+from __future__ import annotations
+
+import hashlib
+import keyword
+import re
+import tomllib
+from typing import Any, NoReturn
+
+from animus.errors import ProfileError
+from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
+from animus.games.fields import CHARSETS, FIELD_TYPES, MAX_SIZE, Field
+from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section
+from animus.games.screen import DEFAULT_LEGEND, HEIGHT, WIDTH, Dialog, Tiles
+from animus.games.state import Milestone
+from animus.games.template import Part, TemplateError, parse_template
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+_RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
+_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog"}
+DOCS = "see docs/profiles.md"
+
+
+class _Loader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.label = f"profile {path}"
+
+    def fail(self, problem: str, fix: str = DOCS) -> NoReturn:
+        raise ProfileError(" ".join(f"{self.label}: {problem}; {fix}.".split("\n")))
+
+    def table(self, data: dict[str, Any], key: str, where: str, required: bool = True) -> dict[str, Any]:
+        value = data.get(key)
+        if value is None and not required:
+            return {}
+        if value is None:
+            self.fail(f"missing [{where}] table", f"add it ({DOCS})")
+        if not isinstance(value, dict):
+            self.fail(f"[{where}] must be a table, not {type(value).__name__}")
+        return value
+
+    def keys(self, data: dict[str, Any], where: str, allowed: set[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                self.fail(f"unknown key {key!r} in [{where}]", f"use one of {', '.join(sorted(allowed))}")
+
+    def get(self, data: dict[str, Any], key: str, where: str, kind: type, default: Any = ...) -> Any:
+        if key not in data:
+            if default is ...:
+                self.fail(f"missing key {key!r} in [{where}]", f"add it ({DOCS})")
+            return default
+        value = data[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.fail(f"{key!r} in [{where}] must be an integer, not {value!r}")
+        if not isinstance(value, kind):
+            self.fail(f"{key!r} in [{where}] must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def str_list(self, data: dict[str, Any], key: str, where: str, default: Any = ...) -> tuple[str, ...]:
+        items = self.get(data, key, where, list, default)
+        if any(not isinstance(item, str) for item in items):
+            self.fail(f"{key!r} in [{where}] must be a list of strings")
+        return tuple(items)
+
+    def int_in(self, data: dict[str, Any], key: str, where: str, low: int, high: int, default: Any = ...) -> int:
+        value: int = self.get(data, key, where, int, default)
+        if not low <= value <= high:
+            self.fail(f"{key!r} in [{where}] is {value}, it must be from {low} to {high}")
+        return value
+
+    def expr(self, text: Any, names: set[str], what: str) -> Evaluator:
+        if not isinstance(text, str):
+            self.fail(f"{what}: 'when' must be a string, not {text!r}")
+        try:
+            return compile_expr(text, names)
+        except ExprError as exc:
+            self.fail(
+                f"{what}: when = {text!r} is rejected: {exc.reason} (at {exc.part!r})",
+                "allowed are field names, integers, comparisons, and/or/not, & | ^ ~ << >> + -, bit(x, n) and "
+                f"popcount(x) ({DOCS})",
+            )
+
+    def template(self, text: Any, where: str, names: set[str], mapped: set[str]) -> list[Part]:
+        if not isinstance(text, str):
+            self.fail(f"'template' in [{where}] must be a string")
+        try:
+            return parse_template(text, names, mapped, SPECIALS)
+        except TemplateError as exc:
+            self.fail(f"template in [{where}]: {exc}")
+
+
+def parse_profile(source: str, path: str) -> Profile:
+    """Build a `Profile` from TOML text; `path` names it in errors and in `Profile.path`."""
+    ld = _Loader(path)
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f"{path}:{line.group(1)}" if line else path
+        raise ProfileError(f"{where}: invalid TOML ({exc}); fix the syntax (TOML 1.0).") from None
+    ld.keys(data, "top level", _TABLES)
+
+    game = ld.table(data, "game", "game")
+    ld.keys(game, "game", {"id", "name", "titles", "sha256"})
+    pid = ld.get(game, "id", "game", str)
+    if not _ID.match(pid):
+        ld.fail(f"game id {pid!r} must be lowercase letters, digits, '-' and '_'")
+    ld.label = f"profile {pid!r} ({path})"
+    hashes = tuple(h.lower() for h in ld.str_list(game, "sha256", "game", []))
+    for h in hashes:
+        if not re.fullmatch(r"[0-9a-f]{64}", h):
+            ld.fail(f"sha256 {h!r} in [game] is not 64 hex digits")
+
+    maps = _maps(ld, ld.table(data, "maps", "maps", required=False))
+    fields = _fields(ld, ld.table(data, "fields", "fields", required=False), maps)
+    numeric = {f.name for f in fields if f.numeric}
+    names = {f.name for f in fields}
+    mapped = {f.name for f in fields if f.map is not None}
+
+    milestones = _milestones(ld, data.get("milestone", []), numeric | {SCREENS_SEEN})
+
+    state = ld.table(data, "state", "state")
+    ld.keys(state, "state", {"template", "section"})
+    template = ld.template(ld.get(state, "template", "state", str), "state", names, mapped)
+    sections = []
+    for i, sec in enumerate(ld.get(state, "section", "state", list, [])):
+        where = f"state.section {i + 1}"
+        if not isinstance(sec, dict):
+            ld.fail(f"[[{where}]] must be a table")
+        ld.keys(sec, where, {"when", "template"})
+        when = ld.expr(sec.get("when"), numeric, f"[[{where}]]")
+        sections.append(Section(when, ld.template(sec.get("template"), where, names, mapped)))
+
+    position = None
+    if "position" in data:
+        pos = ld.table(data, "position", "position")
+        ld.keys(pos, "position", {"fields"})
+        position = ld.str_list(pos, "fields", "position")
+        for n in position:
+            if n not in names and n != SCREEN:
+                ld.fail(f"[position] names {n!r}, which is not a field", "use field names or 'screen'")
+
+    tiles = _tiles(ld, data["tiles"], numeric) if "tiles" in data else None
+    dialog = _dialog(ld, data["dialog"]) if "dialog" in data else None
+    return Profile(
+        id=pid,
+        name=ld.get(game, "name", "game", str),
+        titles=ld.str_list(game, "titles", "game"),
+        sha256=hashes,
+        fields=fields,
+        maps=maps,
+        milestones=milestones,
+        template=template,
+        sections=tuple(sections),
+        position=position,
+        tiles=tiles,
+        dialog=dialog,
+        source=source,
+        content_hash=hashlib.sha256(source.encode()).hexdigest(),
+        path=path,
+    )
+
+
+def _maps(ld: _Loader, table: dict[str, Any]) -> dict[str, dict[int, str]]:
+    maps: dict[str, dict[int, str]] = {}
+    for name, entries in table.items():
+        if not isinstance(entries, dict):
+            ld.fail(f'[maps.{name}] must be a table of "number" = "name"')
+        maps[name] = {}
+        for key, value in entries.items():
+            try:
+                number = int(key, 0)
+            except ValueError:
+                ld.fail(f"key {key!r} in [maps.{name}] is not a number", 'write keys like "0" or "0x33"')
+            if not isinstance(value, str):
+                ld.fail(f"value of {key!r} in [maps.{name}] must be a string")
+            maps[name][number] = value
+    return maps
+
+
+def _fields(ld: _Loader, table: dict[str, Any], maps: dict[str, dict[int, str]]) -> tuple[Field, ...]:
+    fields = []
+    for name, spec in table.items():
+        where = f"fields.{name}"
+        if not _NAME.match(name) or keyword.iskeyword(name) or name in _RESERVED:
+            ld.fail(f"field name {name!r} is not allowed", "use lowercase letters, digits and '_', not a reserved word")
+        if not isinstance(spec, dict):
+            ld.fail(f"[{where}] must be a table")
+        ld.keys(spec, where, {"address", "type", "size", "bit", "charset", "map"})
+        kind = ld.get(spec, "type", where, str)
+        if kind not in FIELD_TYPES:
+            ld.fail(f"[{where}] has unknown type {kind!r}", f"use one of {', '.join(FIELD_TYPES)}")
+        fixed = {"u8": 1, "u16le": 2, "bit": 1}
+        if kind in fixed:
+            if "size" in spec:
+                ld.fail(f"[{where}] is {kind}, which has no 'size'", "remove it")
+            size = fixed[kind]
+        else:
+            size = ld.int_in(spec, "size", where, 1, MAX_SIZE[kind])
+        if "bit" in spec and kind != "bit":
+            ld.fail(f"[{where}] has 'bit' but its type is {kind}", "use type = \"bit\" or remove 'bit'")
+        bit = ld.int_in(spec, "bit", where, 0, 7) if kind == "bit" else 0
+        charset = ld.get(spec, "charset", where, str, "ascii")
+        if charset not in CHARSETS or ("charset" in spec and kind != "text"):
+            ld.fail(f"[{where}] charset {charset!r} is not allowed", 'text fields take "ascii" or "pokemon"')
+        address = ld.int_in(spec, "address", where, 0, 0x10000 - size)
+        fmap = ld.get(spec, "map", where, str, None)
+        if fmap is not None and (fmap not in maps or kind not in ("u8", "u16le", "bcd", "bit")):
+            ld.fail(f"[{where}] map {fmap!r} is not a [maps] table or the field is not a number")
+        fields.append(Field(name, address, kind, size, bit, charset, fmap))
+    return tuple(fields)
+
+
+def _milestones(ld: _Loader, items: Any, names: set[str]) -> tuple[tuple[Milestone, Evaluator], ...]:
+    if not isinstance(items, list):
+        ld.fail("'milestone' must be an array of tables: write [[milestone]]")
+    out: list[tuple[Milestone, Evaluator]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"milestone {i + 1}"
+        if not isinstance(item, dict):
+            ld.fail(f"[[{where}]] must be a table")
+        ld.keys(item, where, {"id", "label", "when"})
+        mid = ld.get(item, "id", where, str)
+        if not _ID.match(mid) or mid in seen:
+            ld.fail(f"milestone id {mid!r} is invalid or repeated", "use unique lowercase ids")
+        seen.add(mid)
+        label = ld.get(item, "label", f"milestone {mid}", str)
+        when = ld.get(item, "when", f"milestone {mid}", str)
+        out.append((Milestone(mid, label, when), ld.expr(when, names, f"milestone {mid!r}")))
+    return tuple(out)
+
+
+def _tiles(ld: _Loader, table: Any, numeric: set[str]) -> Tiles:
+    if not isinstance(table, dict):
+        ld.fail("[tiles] must be a table")
+    ld.keys(table, "tiles", {"top", "height", "player", "classes", "legend", "notes"})
+    top = ld.int_in(table, "top", "tiles", 0, HEIGHT - 1, 0)
+    height = ld.int_in(table, "height", "tiles", 1, HEIGHT - top, HEIGHT - top)
+    player = ld.str_list(table, "player", "tiles", None)
+    if player is not None and (len(player) != 2 or any(n not in numeric for n in player)):
+        ld.fail(f"[tiles] player = {list(player)} must name two number fields", 'write player = ["x", "y"]')
+    classes = ld.table(table, "classes", "tiles.classes")
+    legend = {**DEFAULT_LEGEND, **ld.table(table, "legend", "tiles.legend", required=False)}
+    notes = ld.table(table, "notes", "tiles.notes", required=False)
+    chars = bytearray(b"?" * 256)
+    order: list[tuple[str, str, str]] = []
+    for name, ids in classes.items():
+        char = legend.get(name)
+        if not isinstance(char, str) or len(char) != 1 or not char.isascii() or not char.isprintable():
+            ld.fail(f"tile class {name!r} has no one-character legend", f'add {name} = "c" to [tiles.legend]')
+        note = notes.get(name, "")
+        if not isinstance(note, str):
+            ld.fail(f"[tiles.notes] {name!r} must be a string")
+        if not isinstance(ids, list) or not all(type(v) is int and 0 <= v <= 255 for v in ids):
+            ld.fail(f"[tiles.classes] {name!r} must be a list of tile ids 0-255")
+        for tile in ids:
+            chars[tile] = ord(char)
+        order.append((name, char, note))
+    return Tiles(bytes(chars), tuple(order), top, height, None if player is None else (player[0], player[1]))
+
+
+def _dialog(ld: _Loader, table: Any) -> Dialog:
+    if not isinstance(table, dict):
+        ld.fail("[dialog] must be a table")
+    ld.keys(table, "dialog", {"address", "stride", "rows", "column", "width", "charset", "markers", "hint"})
+    address = ld.int_in(table, "address", "dialog", 0, 0xFFFF)
+    stride = ld.int_in(table, "stride", "dialog", 1, 256, WIDTH)
+    rows = ld.get(table, "rows", "dialog", list)
+    column = ld.int_in(table, "column", "dialog", 0, 255, 0)
+    width = ld.int_in(table, "width", "dialog", 1, 256)
+    charset = ld.get(table, "charset", "dialog", str, "ascii")
+    if charset not in CHARSETS:
+        ld.fail(f"[dialog] charset {charset!r} is unknown", 'use "ascii" or "pokemon"')
+    markers = ld.get(table, "markers", "dialog", list, [])
+    ok = all(isinstance(m, list) and len(m) == 3 and all(type(v) is int for v in m) for m in markers)
+    if not ok:
+        ld.fail("[dialog] markers must be a list of [column, row, byte]")
+    if not rows or any(type(r) is not int or r < 0 for r in rows):
+        ld.fail("[dialog] rows must be a non-empty list of row numbers")
+    spots = [(r, column + width - 1) for r in rows] + [(m[1], m[0]) for m in markers]
+    if any(address + r * stride + c > 0xFFFF for r, c in spots):
+        ld.fail("[dialog] rows or markers reach past 0xFFFF")
+    hint = ld.get(table, "hint", "dialog", str, "")
+    return Dialog(address, stride, tuple(rows), column, width, charset, tuple(tuple(m) for m in markers), hint)

@@ -1,0 +1,144 @@
+"""`Profile`: a validated game profile that reads a `GameState` from memory and tells which milestones hold.
+
+Profiles are built by `animus.games.loader.parse_profile` from TOML; everything that can be wrong with one is
+found there, so `read` and `holds` never raise on a loaded profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from animus.games.expr import Evaluator
+from animus.games.fields import Field
+from animus.games.screen import Dialog, Memory, Tiles, screen_hash, visible_tiles
+from animus.games.state import GameState, Milestone, Value
+from animus.games.template import Part, render
+
+# Names a template or position may use that no field provides.
+SPECIALS = ("tilemap", "around")
+SCREEN = "screen"
+SCREENS_SEEN = "screens_seen"
+# Reads of fields closer than this are merged into one memory read, since each read has a fixed cost.
+_SPAN_GAP = 64
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the state text shown only while `when` holds."""
+
+    when: Evaluator
+    parts: list[Part]
+
+
+class Profile:
+    """A game profile, built once by `load_profile`: what to read from memory and what it means."""
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        name: str,
+        titles: tuple[str, ...],
+        sha256: tuple[str, ...],
+        fields: tuple[Field, ...],
+        maps: Mapping[str, Mapping[int, str]],
+        milestones: tuple[tuple[Milestone, Evaluator], ...],
+        template: list[Part],
+        sections: tuple[Section, ...],
+        position: tuple[str, ...] | None,
+        tiles: Tiles | None,
+        dialog: Dialog | None,
+        source: str,
+        content_hash: str,
+        path: str,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.titles = titles
+        self.sha256 = sha256
+        self.milestones = tuple(m for m, _ in milestones)
+        self.source = source
+        self.content_hash = content_hash
+        self.path = path
+        self.fields = fields
+        self.position_fields = position
+        self.tiles = tiles
+        self.dialog = dialog
+        self._checks = milestones
+        self._template = template
+        self._sections = sections
+        self._names = {f.name: maps[f.map] for f in fields if f.map is not None}
+        self._spans, self._slots = _plan_reads(fields)
+
+    def __repr__(self) -> str:
+        return f"Profile(id={self.id!r}, path={self.path!r})"
+
+    def read(self, memory: Memory) -> GameState:
+        """Read every field, the visible screen and the dialog from `memory`, and build the state text."""
+        chunks = [memory.read(start, length) for start, length in self._spans]
+        values: dict[str, Value] = {}
+        for field, (span, offset) in zip(self.fields, self._slots, strict=True):
+            values[field.name] = field.decode(chunks[span][offset : offset + field.size])
+        tiles = visible_tiles(memory)
+        screen = screen_hash(tiles)
+        dialog = self.dialog.read(memory) if self.dialog is not None else ""
+        position = None
+        if self.position_fields is not None:
+            position = tuple(screen if n == SCREEN else values[n] for n in self.position_fields)
+        return GameState(
+            values=tuple(values.items()),
+            text=self._text(values, tiles, dialog),
+            position=position,
+            screen=screen,
+            dialog=dialog,
+        )
+
+    def holds(self, state: GameState, screens_seen: int) -> tuple[str, ...]:
+        """Ids of the milestones whose `when` holds for `state` and `screens_seen`, in profile order."""
+        return self._holding(state, screens_seen, frozenset())
+
+    def _holding(self, state: GameState, screens_seen: int, skip: frozenset[str]) -> tuple[str, ...]:
+        env: dict[str, Value] = dict(state.values)
+        env[SCREENS_SEEN] = screens_seen
+        return tuple(m.id for m, when in self._checks if m.id not in skip and when(env))
+
+    def _text(self, values: dict[str, Value], tiles: bytes, dialog: str) -> str:
+        chosen = [self._template] + [s.parts for s in self._sections if s.when(values)]
+        specials: dict[str, str] = {}
+        if self.tiles is not None and any(isinstance(p, tuple) and p[0] in SPECIALS for ps in chosen for p in ps):
+            player = self._player(values)
+            specials = {"tilemap": self.tiles.render(tiles, player), "around": self.tiles.around(tiles, player)}
+        else:
+            specials = dict.fromkeys(SPECIALS, "")
+        lines = [render(parts, values, self._names, specials).strip("\n") for parts in chosen]
+        text = "\n".join(line for line in lines if line)
+        if dialog and self.dialog is not None:
+            shown = "\n".join(f"  | {line}" for line in dialog.splitlines())
+            text += f"\nDialog text on screen:\n{shown}" + (f"\n{self.dialog.hint}" if self.dialog.hint else "")
+        return text
+
+    def _player(self, values: dict[str, Value]) -> tuple[int, int] | None:
+        if self.tiles is None or self.tiles.player is None:
+            return None
+        x, y = (values[n] for n in self.tiles.player)
+        return (x, y) if isinstance(x, int) and isinstance(y, int) else None
+
+
+def _plan_reads(fields: tuple[Field, ...]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Merge nearby fields into few reads: the (start, length) spans and, per field, (span index, offset)."""
+    spans: list[tuple[int, int]] = []
+    for field in sorted(fields, key=lambda f: f.address):
+        end = field.address + field.size
+        if spans and field.address - (spans[-1][0] + spans[-1][1]) <= _SPAN_GAP:
+            start = spans[-1][0]
+            spans[-1] = (start, max(spans[-1][1], end - start))
+        else:
+            spans.append((field.address, field.size))
+    slots = []
+    for field in fields:
+        for index, (start, length) in enumerate(spans):
+            if start <= field.address and field.address + field.size <= start + length:
+                slots.append((index, field.address - start))
+                break
+    return spans, slots
