@@ -41,6 +41,7 @@ _MAX_BOOT_FRAMES = 600
 # Frames run (and thrown away) before the first load_state: the first frame rendered after a load into a fresh
 # PyBoy can differ from an uninterrupted run (design.md §7); an instance that has run a while does not show it.
 _WARM_UP_FRAMES = 240
+_MAX_CHUNK_FRAMES = 600
 
 
 def _hash(data: bytes | memoryview) -> str:
@@ -222,12 +223,18 @@ class GameBoy:
     # -- internals -----------------------------------------------------------------------------------------
 
     def _run(self, frames: int, render: bool) -> None:
-        if self._noisy:
-            with _swallow_unraisable():
-                self._pyboy.tick(frames, render, False)
-        else:
-            self._pyboy.tick(frames, render, False)
-        self._frames += frames
+        # Long runs go in chunks: Python handles signals only between C calls, and a Ctrl-C should not have to
+        # wait for minutes of emulation.
+        while frames > 0:
+            chunk = min(frames, _MAX_CHUNK_FRAMES)
+            draw = render and chunk == frames
+            if self._noisy:
+                with _swallow_unraisable():
+                    self._pyboy.tick(chunk, draw, False)
+            else:
+                self._pyboy.tick(chunk, draw, False)
+            self._frames += chunk
+            frames -= chunk
 
     def _pyboy_state(self) -> bytes:
         buf = io.BytesIO()
