@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING
 
 from animus.agent import prompts, tools
 from animus.agent.context import Context
-from animus.agent.types import Memory, Reply, Request, ToolResult, UserTurn
+from animus.agent.types import Memory, Observation, Reply, Request, ToolResult, UserTurn
 from animus.errors import BudgetExhausted, StopRun
 from animus.runs.rows import KeyframeRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from animus.agent.models import Model
     from animus.config import RunConfig
     from animus.emulator.gameboy import GameBoy
@@ -83,15 +85,14 @@ class Agent:
         self.tool_specs = tools.tool_specs(config.tools)
         self.timing = Timing()
         self.stop_requested: str | None = None
-        self._blobs: list[tuple[str, str, bytes]] = []
 
     def run(self) -> StopRun:
         """Play until something stops the run; return what stopped it (the caller records it)."""
         try:
             while True:
                 self.check_budgets()
-                user = self.observe()
-                reply = self.respond(user)
+                obs = self.observe()
+                reply = self.respond(obs)
                 executed, frame_start = self.act(reply)
                 self.record(executed, frame_start)
         except StopRun as stop:
@@ -113,50 +114,52 @@ class Agent:
         if budget.max_cost is not None and c.cost >= budget.max_cost:
             raise BudgetExhausted(f"cost budget reached (${c.cost:.2f} of ${budget.max_cost:.2f})")
 
-    def observe(self) -> UserTurn:
-        """The next user turn: the previous step's tool results, progress facts and the game state."""
+    def observe(self) -> Observation:
+        """What the model will be shown: the game state after the last step and the progress so far."""
         self._step_started = time.perf_counter()
-        c, step = self.counters, self.counters.step + 1
+        c = self.counters
         last = self.context.last_reply()
-        notices = [prompts.NO_TOOL_NOTICE] if last is not None and not last.tool_calls else []
-        reached = [m.label for m in self.profile.milestones if m.id in self.tracker.reached]
-        text = prompts.observation(
-            step,
-            c.actions,
-            reached,
-            len(self.profile.milestones),
-            c.actions - c.actions_at_milestone,
-            notices,
-            self.state.text,
+        return Observation(
+            step=c.step + 1,
+            state=self.state,
+            milestones=tuple(m.label for m in self.profile.milestones if m.id in self.tracker.reached),
+            milestone_total=len(self.profile.milestones),
+            actions=c.actions,
+            actions_since_milestone=c.actions - c.actions_at_milestone,
+            tool_results=c.last_results,
+            notices=(prompts.NO_TOOL_NOTICE,) if last is not None and not last.tool_calls else (),
+            frame=self.gb.frame() if self.model.sends_images else None,
         )
-        image = None
-        if self.model.sends_images:
-            png = _png(self.gb)
-            image = hashlib.sha256(png).hexdigest()
-            self._blobs = [(image, "image/png", png)]
-        return UserTurn(step=step, text=text, tool_results=c.last_results, image=image)
 
-    def respond(self, user: UserTurn) -> Reply:
-        """The model's reply to `user`, committed before anything runs; a stored, unexecuted one is reused."""
-        if self.pending is not None and self.pending.step == user.step:
+    def respond(self, obs: Observation) -> Reply:
+        """The model's reply to `obs`, committed before anything runs; a stored, unexecuted one is reused."""
+        png = _png(obs.frame) if obs.frame is not None else None
+        user = UserTurn(
+            step=obs.step,
+            text=prompts.observation(obs),
+            tool_results=obs.tool_results,
+            image=hashlib.sha256(png).hexdigest() if png else None,
+        )
+        if self.pending is not None and self.pending.step == obs.step:
             reply = Reply.from_json(json.loads(self.pending.reply))
             self.pending = None
         else:
             request = Request(
                 purpose="act",
-                step=user.step,
+                step=obs.step,
                 seed=self.config.seed,
                 system=self.system,
                 messages=(*self.context.turns, user),
                 memory=self.memory(),
                 tools=self.tool_specs,
-                image_png=self._blobs[0][2] if self._blobs else None,
+                image_png=png,
             )
             t0 = time.perf_counter()
             reply = self.model.respond(request)
             latency = time.perf_counter() - t0
             self.timing.model += latency
-            self._commit_call(user, reply, latency)
+            blobs = [(user.image, "image/png", png)] if user.image and png else []
+            self._commit_call(user, reply, latency, blobs)
         self.context.add(user, reply)
         return reply
 
@@ -237,7 +240,7 @@ class Agent:
             + u.cache_read_input_tokens * price.cache_read
         ) / 1e6
 
-    def _commit_call(self, user: UserTurn, reply: Reply, latency: float) -> None:
+    def _commit_call(self, user: UserTurn, reply: Reply, latency: float, blobs: list[tuple[str, str, bytes]]) -> None:
         c, u = self.counters, reply.usage
         cost = self.cost_of(reply)
         c.tokens += u.total
@@ -258,9 +261,8 @@ class Agent:
                 latency_seconds=latency,
                 created_at=time.time(),
             ),
-            self._blobs,
+            blobs,
         )
-        self._blobs = []
 
     def _milestone_row(self, m: Milestone, step: int) -> MilestoneRow:
         c = self.counters
@@ -279,9 +281,9 @@ class Agent:
         )
 
 
-def _png(gb: GameBoy) -> bytes:
+def _png(frame: np.ndarray) -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(gb.frame()).save(buf, format="PNG")
+    Image.fromarray(frame).save(buf, format="PNG")
     return buf.getvalue()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from animus.agent.types import Observation
+
 SYSTEM_PROMPT = """\
 You are playing the Game Boy game {game} through tools. You cannot see the cartridge's code: you see the game as \
 text (and, for some models, a screenshot) after every step, and you act by calling tools.
@@ -26,19 +31,17 @@ def system_prompt(game: str) -> str:
     return SYSTEM_PROMPT.format(game=game)
 
 
-def observation(
-    step: int, actions: int, reached: list[str], total: int, since: int, notices: list[str], state: str
-) -> str:
+def observation(obs: Observation) -> str:
     """The text of one observation: progress facts, notices (e.g. from the watchdog), then the game state."""
     return OBSERVATION.format(
-        step=step,
-        actions=actions,
-        reached=len(reached),
-        total=total,
-        last=f" (latest: {reached[-1]})" if reached else "",
-        since=since,
-        notices="".join(f"\nNote: {n}" for n in notices),
-        state=state,
+        step=obs.step,
+        actions=obs.actions,
+        reached=len(obs.milestones),
+        total=obs.milestone_total,
+        last=f" (latest: {obs.milestones[-1]})" if obs.milestones else "",
+        since=obs.actions_since_milestone,
+        notices="".join(f"\nNote: {n}" for n in obs.notices),
+        state=obs.state.text,
     )
 
 

@@ -7,7 +7,12 @@ store keeps them; a value read back from a run compares equal to the one that wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from animus.games import GameState
 
 JSON = Any  # a value json.dumps accepts: tool inputs are JSON objects by nature
 
@@ -167,6 +172,24 @@ def turn_from_json(d: dict[str, JSON]) -> Turn:
         tool_results=tuple(ToolResult.from_json(r) for r in d["tool_results"]),
         image=d["image"],
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Observation:
+    """What the agent sees before a step: the game state, its progress, and what its last calls did.
+
+    `frame` is the RGB screen (144, 160, 3), copied only for models that are sent images.
+    """
+
+    step: int
+    state: GameState
+    milestones: tuple[str, ...]  # labels of the milestones reached, in game order
+    milestone_total: int
+    actions: int
+    actions_since_milestone: int
+    tool_results: tuple[ToolResult, ...]
+    notices: tuple[str, ...] = ()
+    frame: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
