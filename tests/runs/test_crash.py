@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from animus.agent.loop import Agent
+from animus.runs.runner import resume_run
 from tests.conftest import animus_env, deterministic_steps, run_animus
 
 
@@ -97,7 +99,18 @@ def test_a_reply_stored_before_a_kill_is_executed_on_resume_not_requested_again(
     proc.wait()
     assert committed_steps(db) == 5, "the kill should land while step 6's wait is running"
 
-    assert run_animus("resume", "cut", "--runs-dir", str(tmp_path)).returncode == 0
+    turns: list[tuple[str, int]] = []
+
+    def watch(agent: Agent) -> None:
+        def after_step(a: Agent) -> None:
+            if a.counters.step == 6:
+                turns.extend((type(t).__name__, t.step) for t in a.context.turns)
+
+        agent.on_step = after_step
+
+    resume_run(tmp_path / "cut", on_start=watch)
+    assert turns[-4:] == [("UserTurn", 5), ("AssistantTurn", 5), ("UserTurn", 6), ("AssistantTurn", 6)]
+    assert len(turns) == len(set(turns)), "the reused reply must join the conversation once"
     conn = sqlite3.connect(db)
     per_step = dict(conn.execute("SELECT step, COUNT(*) FROM model_calls GROUP BY step").fetchall())
     conn.close()

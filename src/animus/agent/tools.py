@@ -147,9 +147,9 @@ def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:
 
 
 def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[InputOp], tuple[str, str, str] | None]:
-    args = call.input if isinstance(call.input, dict) else {}
     if not isinstance(call.input, dict):
         raise BadToolCall(f"{call.name}: the input must be a JSON object.")
+    args = call.input
     if call.name == "press_buttons":
         _only(args, {"buttons", "hold_frames", "wait_frames"}, call.name)
         buttons = args.get("buttons")

@@ -241,9 +241,12 @@ def _notes(store: RunStore, config: RunConfig) -> Notes:
 
 
 def _context(store: RunStore, config: RunConfig) -> Context:
+    # Only calls of committed steps: a pending reply joins the context when the loop executes it.
     context = Context(config.agent.recent_turns)
-    start = max(0, store.last_step() - config.agent.recent_turns)
-    context.rebuild(store.calls("act", start=start))
+    last = store.last_step()
+    context.rebuild(
+        call for call in store.calls("act", start=max(0, last - config.agent.recent_turns)) if call.step <= last
+    )
     return context
 
 
