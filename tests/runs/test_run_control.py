@@ -147,21 +147,21 @@ def test_notes_are_kept_as_memory_events(tmp_path: Path) -> None:
         assert [s.step_actions for s in run.steps()] == [0, 1, 0], "notes are not actions"
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--set", "tools.hold_frames=0"], "tools.hold_frames: Input should be greater than or equal to 1"),
-        (["--set", "nope=1"], "nope: unknown key"),
-        (["--set", "budget.steps=lots"], "budget.steps: Input should be a valid integer"),
-        (["--set", "justtext"], "write it as key=value"),
-        (["--config", "missing.toml"], "config file not found: missing.toml"),
-        (["--model", "gpt-17"], "unknown model 'gpt-17': choose one of random, scripted"),
-        (["--model", "scripted:nowhere.jsonl"], "script not found: nowhere.jsonl"),
-        (["--game", "zelda"], "zelda"),
-        (["--rom", "missing.gb"], "ROM not found: missing.gb"),
-        (["--name", "../escape"], "bad run name"),
-    ],
-)
+BAD_INPUT = [
+    (["--set", "tools.hold_frames=0"], "tools.hold_frames: Input should be greater than or equal to 1"),
+    (["--set", "nope=1"], "nope: unknown key"),
+    (["--set", "budget.steps=lots"], "budget.steps: Input should be a valid integer"),
+    (["--set", "justtext"], "write it as key=value"),
+    (["--config", "missing.toml"], "config file not found: missing.toml"),
+    (["--model", "gpt-17"], "unknown model 'gpt-17': choose one of random, scripted"),
+    (["--model", "scripted:nowhere.jsonl"], "script not found: nowhere.jsonl"),
+    (["--game", "zelda"], "zelda"),
+    (["--rom", "missing.gb"], "ROM not found: missing.gb"),
+    (["--name", "../escape"], "bad run name"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
 def test_bad_input_is_one_line_exit_2_and_creates_no_run(tmp_path: Path, args: list[str], message: str) -> None:
     result = run_animus("run", *args, "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2, result.stdout + result.stderr
@@ -181,14 +181,19 @@ def test_bad_config_file_names_the_key(tmp_path: Path) -> None:
     assert result.returncode == 2 and "not valid TOML" in result.stderr
 
 
-def test_bad_input_fails_before_pyboy_is_imported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [args for args, _ in BAD_INPUT])
+def test_bad_input_fails_before_pyboy_is_imported(tmp_path: Path, args: list[str]) -> None:
     code = (
         "import sys\nfrom animus.cli import main\n"
-        "try:\n    main(['run', '--set', 'budget.steps=0', '--runs-dir', sys.argv[1]])\n"
+        "try:\n    main(['run', *sys.argv[2:], '--runs-dir', sys.argv[1]])\n"
         "except SystemExit as e:\n    print(e.code, 'pyboy' in sys.modules)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=animus_env(), check=False
+        [sys.executable, "-c", code, str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        env=animus_env(),
+        check=False,
     )
     assert out.stdout.split() == ["2", "False"], out.stdout + out.stderr
 
