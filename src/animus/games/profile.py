@@ -16,7 +16,7 @@ from animus.games.state import GameState, Milestone, Value
 from animus.games.template import Part, render
 
 # Names a template or position may use that no field provides.
-SPECIALS = ("tilemap", "around")
+SPECIALS = ("tilemap", "around", "screen")
 SCREEN = "screen"
 SCREENS_SEEN = "screens_seen"
 # Reads of fields closer than this are merged into one memory read, since each read has a fixed cost.
@@ -88,7 +88,7 @@ class Profile:
             position = tuple(screen if n == SCREEN else values[n] for n in self.position_fields)
         return GameState(
             values=tuple(values.items()),
-            text=self._text(values, tiles, dialog),
+            text=self._text(values, tiles, dialog, screen),
             position=position,
             screen=screen,
             dialog=dialog,
@@ -103,7 +103,7 @@ class Profile:
         env[SCREENS_SEEN] = screens_seen
         return tuple(m.id for m, when in self._checks if m.id not in skip and when(env))
 
-    def _text(self, values: dict[str, Value], tiles: bytes, dialog: str) -> str:
+    def _text(self, values: dict[str, Value], tiles: bytes, dialog: str, screen: str) -> str:
         chosen = [self._template] + [s.parts for s in self._sections if s.when(values)]
         specials: dict[str, str] = {}
         if self.tiles is not None and any(isinstance(p, tuple) and p[0] in SPECIALS for ps in chosen for p in ps):
@@ -111,6 +111,7 @@ class Profile:
             specials = {"tilemap": self.tiles.render(tiles, player), "around": self.tiles.around(tiles, player)}
         else:
             specials = dict.fromkeys(SPECIALS, "")
+        specials["screen"] = screen
         lines = [render(parts, values, self._names, specials).strip("\n") for parts in chosen]
         text = "\n".join(line for line in lines if line)
         if dialog and self.dialog is not None:
