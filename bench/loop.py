@@ -62,7 +62,7 @@ class LoopRun:
         self.wall.append(time.perf_counter())
         self.emulation.append(agent.timing.emulation)
         self.model.append(agent.timing.model)
-        self.frames.append(agent.gb.frame_count)
+        self.frames.append(agent.p.gb.frame_count)
 
     def overheads(self) -> list[float]:
         """Harness seconds of each step: its wall time minus its emulation and model time."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,8 +44,34 @@ class AgentConfig(_Section):
     """The loop's own settings."""
 
     max_bad_calls: int = Field(5, ge=1, description="Bad tool calls in a row before the run fails.")
-    recent_turns: int = Field(8, ge=1, description="Recent turns kept in each request.")
+
+
+class MemoryConfig(_Section):
+    """What each request carries besides the newest observation."""
+
+    enabled: bool = Field(True, description="False drops the summary and the notes from requests (an ablation).")
+    context_tokens: int = Field(12000, ge=1000, description="Token budget of each request's context.")
+    keep_turns: int = Field(2, ge=1, description="Exchanges always kept verbatim after summarizing.")
     notes_max_chars: int = Field(4000, ge=100, description="Total size of the long-term notes.")
+
+
+class ThinkingConfig(_Section):
+    """How much a model may think. Setting only budget_tokens implies type = enabled."""
+
+    type: Literal["enabled", "adaptive", "disabled"] | None = None
+    budget_tokens: int | None = Field(None, ge=0)
+    effort: str | None = None
+
+
+class WatchdogConfig(_Section):
+    """When an agent counts as stuck, and what then happens."""
+
+    same_position_actions: int = Field(40, ge=1, description="Actions at one position signature.")
+    loop_actions: int = Field(80, ge=4, description="Window, in actions, for spotting a short loop.")
+    loop_positions: int = Field(4, ge=2, description="At most this many distinct positions in the window = a loop.")
+    no_milestone_actions: int = Field(600, ge=1, description="Actions without a new milestone.")
+    escalate_actions: int = Field(40, ge=1, description="Actions between escalation stages while still stuck.")
+    on_stuck: Literal["continue", "stop"] = Field("continue", description="What to do at the last stage.")
 
 
 class RecordConfig(_Section):
@@ -72,13 +98,16 @@ class RunConfig(_Section):
 
     rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
     game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
-    model: str = Field("random", description="Model name, e.g. random or scripted:PATH.")
+    model: str = Field("random", description="Model name, e.g. mock, random or scripted:PATH.")
     seed: int = 0
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
     stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")
     budget: BudgetConfig = BudgetConfig()
     tools: ToolsConfig = ToolsConfig()
     agent: AgentConfig = AgentConfig()
+    memory: MemoryConfig = MemoryConfig()
+    thinking: ThinkingConfig = ThinkingConfig()
+    watchdog: WatchdogConfig = WatchdogConfig()
     record: RecordConfig = RecordConfig()
     progress: ProgressConfig = ProgressConfig()
     pricing: dict[str, Price] = Field(

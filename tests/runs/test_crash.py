@@ -104,7 +104,7 @@ def test_a_reply_stored_before_a_kill_is_executed_on_resume_not_requested_again(
     def watch(agent: Agent) -> None:
         def after_step(a: Agent) -> None:
             if a.counters.step == 6:
-                turns.extend((type(t).__name__, t.step) for t in a.context.turns)
+                turns.extend((type(t).__name__, t.step) for t in a.p.context.turns)
 
         agent.on_step = after_step
 

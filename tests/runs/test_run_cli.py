@@ -157,7 +157,7 @@ def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
         assert "system" in meta["prompts"]
         steps = list(run.steps())
         assert [s.step for s in steps] == list(range(1, len(steps) + 1))
-        calls = run.model_calls()
+        calls = [c for c in run.model_calls() if c.purpose == "act"]
         assert len(calls) == len(steps)
         reply = run.reply(calls[0])
         assert reply.tool_calls[0].name == "press_buttons"

@@ -1,9 +1,9 @@
 """`Agent`: the loop that plays. Observe -> respond -> act -> record, one step per model reply.
 
 Everything the loop knows lives in the run store or can be rebuilt from it (`animus.runs.runner` does that on
-resume): the emulator state (keyframes + logged inputs), the milestones, the notes, the conversation window and
-the counters below. Flow control is by exceptions: `StopRun` (and `BudgetExhausted`) end the loop with a status
-and a reason; a bad tool call is a result the model reads, never an exception here.
+resume): the emulator state (keyframes + logged inputs), the milestones, the notes and summary, the context, the
+watchdog and the counters below. Flow control is by exceptions: `StopRun` (and `BudgetExhausted`) end the loop
+with a status and a reason; a bad tool call is a result the model reads, never an exception here.
 """
 
 from __future__ import annotations
@@ -18,20 +18,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from animus.agent import prompts, tools
-from animus.agent.context import Context
-from animus.agent.types import Memory, Observation, Reply, Request, ToolResult, UserTurn
+from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
 from animus.errors import BudgetExhausted, StopRun
-from animus.runs.rows import KeyframeRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow
+from animus.runs.rows import KeyframeRow, MemoryEventRow, MilestoneRow, StepRow
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from animus.agent.models import Model
+    from animus.agent.calls import ModelCaller
+    from animus.agent.watchdog import Alarm, Watchdog
     from animus.config import RunConfig
     from animus.emulator.gameboy import GameBoy
     from animus.games import GameState, Milestone, Profile, Tracker
     from animus.memory import Notes
+    from animus.memory.context import Context
+    from animus.memory.tokens import TokenEstimator
     from animus.runs.store import RunStore
+
+# After a summary the context is cut to this share of its budget, so summaries come in batches, not every step.
+REFILL_SHARE = 0.6
 
 
 @dataclass
@@ -45,7 +50,8 @@ class Counters:
     tokens: int = 0
     cost: float = 0.0
     wall_before: float = 0.0  # wall seconds spent in earlier sessions of this run
-    memory_version: int = 0
+    memory_version: int = 0  # memory events applied so far
+    last_event_id: int = 0  # the newest memory event applied (operator notes arrive as events)
     last_results: tuple[ToolResult, ...] = ()
 
 
@@ -58,33 +64,40 @@ class Timing:
     started: float = field(default_factory=time.perf_counter)
 
 
+@dataclass
+class Parts:
+    """What the loop is made of; built by `animus.runs.runner` for a new or a resumed run."""
+
+    gb: GameBoy
+    profile: Profile
+    store: RunStore
+    config: RunConfig
+    caller: ModelCaller
+    state: GameState
+    tracker: Tracker
+    notes: Notes
+    context: Context
+    estimator: TokenEstimator
+    watchdog: Watchdog
+    alarm: Alarm | None = None  # the watchdog's alarm after the last step
+
+
 class Agent:
     """Plays one run until a budget, the final milestone, a signal or repeated bad calls stop it."""
 
-    def __init__(
-        self,
-        *,
-        gb: GameBoy,
-        profile: Profile,
-        model: Model,
-        store: RunStore,
-        config: RunConfig,
-        state: GameState,
-        tracker: Tracker,
-        notes: Notes,
-        context: Context,
-        counters: Counters,
-        pending: ModelCallRow | None = None,
-        on_step: Callable[[Agent], None] | None = None,
-    ) -> None:
-        self.gb, self.profile, self.model, self.store, self.config = gb, profile, model, store, config
-        self.state, self.tracker, self.notes, self.context, self.counters = state, tracker, notes, context, counters
-        self.pending = pending  # a reply stored for the next step but never executed (resume after a kill)
-        self.on_step = on_step
-        self.system = prompts.system_prompt(profile.name)
-        self.tool_specs = tools.tool_specs(config.tools)
-        self.timing = Timing()
+    def __init__(self, parts: Parts, counters: Counters, timing: Timing) -> None:
+        self.p, self.counters, self.timing = parts, counters, timing
+        self.profile, self.config = parts.profile, parts.config
+        self.on_step: Callable[[Agent], None] | None = None
         self.stop_requested: str | None = None
+        self.system = prompts.system_prompt(parts.profile.name)
+        self.tool_specs = tools.tool_specs(parts.config.tools)
+        self.thinking = _thinking(parts.config)
+        self._events: list[tuple[str, str | None, str, str]] = []  # (kind, key, content, source) of this step
+
+    @property
+    def tracker(self) -> Tracker:
+        return self.p.tracker
 
     def run(self) -> StopRun:
         """Play until something stops the run; return what stopped it (the caller records it)."""
@@ -98,7 +111,7 @@ class Agent:
         except StopRun as stop:
             return stop
 
-    # -- the four verbs ----------------------------------------------------------------------------------------
+    # -- the verbs -----------------------------------------------------------------------------------------------
 
     def check_budgets(self) -> None:
         """Raise `StopRun` for a requested stop, `BudgetExhausted` when a budget has run out."""
@@ -115,24 +128,32 @@ class Agent:
             raise BudgetExhausted(f"cost budget reached (${c.cost:.2f} of ${budget.max_cost:.2f})")
 
     def observe(self) -> Observation:
-        """What the model will be shown: the game state after the last step and the progress so far."""
-        self._step_started = time.perf_counter()
-        c = self.counters
-        last = self.context.last_reply()
+        """What the model will be shown: the game state after the last step, progress, and any notices."""
+        self._step_started, self._events = time.perf_counter(), []
+        self.take_operator_notes()
+        c, alarm = self.counters, self.p.alarm
+        notices: list[str] = []
+        last = self.p.context.last_reply()
+        if last is not None and not last.tool_calls:
+            notices.append(prompts.NO_TOOL_NOTICE)
+        if alarm is not None and alarm.stage >= 1:
+            notices.append(f"Watchdog: {alarm.message}")
+        if alarm is not None and alarm.stage == 2:
+            notices.append(f"Your reflection: {self.reflect(alarm)}")
         return Observation(
             step=c.step + 1,
-            state=self.state,
+            state=self.p.state,
             milestones=tuple(m.label for m in self.profile.milestones if m.id in self.tracker.reached),
             milestone_total=len(self.profile.milestones),
             actions=c.actions,
             actions_since_milestone=c.actions - c.actions_at_milestone,
             tool_results=c.last_results,
-            notices=(prompts.NO_TOOL_NOTICE,) if last is not None and not last.tool_calls else (),
-            frame=self.gb.frame() if self.model.sends_images else None,
+            notices=tuple(notices),
+            frame=self.p.gb.frame() if self.p.caller.model.sends_images else None,
         )
 
     def respond(self, obs: Observation) -> Reply:
-        """The model's reply to `obs`, committed before anything runs; a stored, unexecuted one is reused."""
+        """The model's reply to `obs`, committed before anything runs (a stored, unexecuted one is reused)."""
         png = _png(obs.frame) if obs.frame is not None else None
         user = UserTurn(
             step=obs.step,
@@ -140,69 +161,57 @@ class Agent:
             tool_results=obs.tool_results,
             image=hashlib.sha256(png).hexdigest() if png else None,
         )
-        if self.pending is not None and self.pending.step == obs.step:
-            reply = Reply.from_json(json.loads(self.pending.reply))
-            self.pending = None
-        else:
-            request = Request(
-                purpose="act",
-                step=obs.step,
-                seed=self.config.seed,
-                system=self.system,
-                messages=(*self.context.turns, user),
-                memory=self.memory(),
-                tools=self.tool_specs,
-                image_png=png,
-            )
-            t0 = time.perf_counter()
-            reply = self.model.respond(request)
-            latency = time.perf_counter() - t0
-            self.timing.model += latency
-            blobs = [(user.image, "image/png", png)] if user.image and png else []
-            self._commit_call(user, reply, latency, blobs)
-        self.context.add(user, reply)
+        self.fit_context(user)
+        context = self.p.context
+        request = self.request("act", obs.step, self.system, (*context.turns, user), png)
+        reply = self.p.caller.call(request, [user], self.estimate(request, len(context.turns)))
+        self.p.context.add(user, reply)
         return reply
 
     def act(self, reply: Reply) -> tuple[tools.Executed, int]:
         """Run the reply's tool calls; return what they did and the frame count before their inputs."""
-        executed = tools.execute(reply.tool_calls, self.config.tools, self.notes)
-        frame_start = self.gb.frame_count
+        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes)
+        frame_start = self.p.gb.frame_count
         t0 = time.perf_counter()
-        tools.apply_ops(self.gb, executed.ops)
+        tools.apply_ops(self.p.gb, executed.ops)
         self.timing.emulation += time.perf_counter() - t0
         return executed, frame_start
 
     def record(self, executed: tools.Executed, frame_start: int) -> None:
-        """Commit the step in one transaction; raise `StopRun` if it finished the game or failed the run."""
-        c, step = self.counters, self.counters.step + 1
-        self.state = self.profile.read(self.gb)
-        new = self.tracker.update(self.state)
+        """Commit the step in one transaction; raise `StopRun` when it finished, failed or got the run stuck."""
+        p, c, step = self.p, self.counters, self.counters.step + 1
+        p.state = p.profile.read(p.gb)
+        new = p.tracker.update(p.state)
         c.actions += executed.actions
         for result in executed.results:
             c.bad_streak = c.bad_streak + 1 if result.is_error else 0
         milestones = [self._milestone_row(m, step) for m in new]
         if new:
             c.actions_at_milestone = c.actions
+        p.alarm = p.watchdog.update(c.actions, p.state.position, bool(new))
+        if p.alarm is not None:
+            self._events.append((f"stuck_{p.alarm.name}", p.alarm.kind, p.alarm.message, "watchdog"))
+        self._events += [(kind, key, content, "model") for kind, key, content in executed.events]
         keyframe = None
         if step % self.config.record.keyframe_every == 0:
-            keyframe = KeyframeRow(step, self.gb.frame_count, zlib.compress(self.gb.save_state(), 1))
+            keyframe = KeyframeRow(step, p.gb.frame_count, zlib.compress(p.gb.save_state(), 1))
         now = time.time()
-        events = [MemoryEventRow(0, step, kind, key, content, "model", now) for kind, key, content in executed.events]
+        events = [MemoryEventRow(0, step, *event, now) for event in self._events]
         c.memory_version += len(events)
-        self.store.record_step(
+        p.store.record_step(
             StepRow(
                 step=step,
                 frame_start=frame_start,
-                frame_end=self.gb.frame_count,
+                frame_end=p.gb.frame_count,
                 inputs=json.dumps([op.to_json() for op in executed.ops]),
                 step_actions=executed.actions,
                 actions=c.actions,
                 bad_calls=executed.bad_calls,
                 tool_results=json.dumps([r.to_json() for r in executed.results]),
-                frame_hash=self.gb.frame_hash(),
-                ram_hash=self.gb.ram_hash(),
-                screen=self.state.screen,
-                state=self.state.to_json(),
+                frame_hash=p.gb.frame_hash(),
+                ram_hash=p.gb.ram_hash(),
+                screen=p.state.screen,
+                state=p.state.to_json(),
                 wall_seconds=time.perf_counter() - self._step_started,
                 created_at=now,
             ),
@@ -213,72 +222,108 @@ class Agent:
         c.step, c.last_results = step, executed.results
         if self.on_step is not None:
             self.on_step(self)
-        if self.config.stop_on_finish and self.tracker.finished:
+        if self.config.stop_on_finish and p.tracker.finished:
             raise StopRun("done", f"finished: reached the final milestone at step {step}")
         if c.bad_streak >= self.config.agent.max_bad_calls:
             raise StopRun("failed", f"{c.bad_streak} bad tool calls in a row (agent.max_bad_calls)")
+        if p.alarm is not None and p.alarm.stage == 3:
+            p.store.set_meta(stuck_at_step=step)
+            if self.config.watchdog.on_stuck == "stop":
+                raise StopRun("stuck", f"stuck at step {step}: {p.alarm.message}")
+
+    # -- memory ------------------------------------------------------------------------------------------------
+
+    def memory(self) -> Memory:
+        """The long-term memory requests carry; empty when memory is disabled (the ablation)."""
+        if not self.config.memory.enabled:
+            return Memory(version=self.counters.memory_version)
+        return Memory(self.p.context.summary, self.p.notes.items(), self.counters.memory_version)
+
+    def fit_context(self, user: UserTurn) -> None:
+        """If the next request would pass `memory.context_tokens`, fold the oldest exchanges into the summary."""
+        cfg, context, est = self.config.memory, self.p.context, self.p.estimator
+        memory = self.memory()
+        raw = est.fixed(self.system, self.tool_specs, memory, 0) + sum(context.sizes) + est.turn(user)
+        if raw * est.scale <= cfg.context_tokens:
+            return
+        count = context.leaving(cfg.keep_turns, raw - cfg.context_tokens * REFILL_SHARE / est.scale)
+        if count == 0:
+            return
+        leaving = tuple(context.turns[:count])
+        summary = ""
+        if cfg.enabled:
+            system = prompts.SUMMARY_PROMPT.format(game=self.profile.name)
+            request = self.request("summarize", user.step, system, leaving, None)
+            summary = self.p.caller.call(request, [], self.estimate(request, count)).text.strip()
+        context.fold(count, summary)
+        self._events.append(("summary", str(context.summarized_through), summary, "model"))
+
+    def reflect(self, alarm: Alarm) -> str:
+        """Ask the model to reflect on being stuck (the watchdog's second stage); keep its answer as an event."""
+        step = self.counters.step + 1
+        system = prompts.REFLECT_PROMPT.format(game=self.profile.name, reason=alarm.message)
+        request = self.request("reflect", step, system, tuple(self.p.context.turns), None)
+        text = self.p.caller.call(request, [], self.estimate(request, len(request.messages))).text.strip()
+        self._events.append(("reflection", alarm.kind, text, "model"))
+        return text
+
+    def take_operator_notes(self) -> None:
+        """Apply notes an operator added with `animus note` since the last step."""
+        c = self.counters
+        for event in self.p.store.memory_events(after_id=c.last_event_id):
+            c.last_event_id = event.id
+            if event.source == "operator":
+                self.p.notes.replay([(event.kind, event.key, event.content)])
+                c.memory_version += 1
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
-    def memory(self) -> Memory:
-        return Memory(summary="", notes=self.notes.items(), version=self.counters.memory_version)
+    def request(self, purpose: str, step: int, system: str, turns: tuple[Turn, ...], png: bytes | None) -> Request:
+        return Request(
+            purpose=purpose,  # type: ignore[arg-type]
+            step=step,
+            seed=self.config.seed,
+            system=system,
+            messages=turns,
+            memory=self.memory(),
+            tools=self.tool_specs,
+            thinking=self.thinking,
+            image_png=png,
+        )
+
+    def estimate(self, request: Request, from_context: int) -> int:
+        """Estimated input tokens of `request`, whose first `from_context` messages are the context's first
+        turns (priced from the context's cache rather than again)."""
+        est = self.p.estimator
+        images = 1 if request.image_png is not None else 0
+        raw = est.fixed(request.system, request.tools, request.memory, images)
+        raw += sum(self.p.context.sizes[:from_context]) + sum(est.turn(t) for t in request.messages[from_context:])
+        return round(raw * est.scale)
 
     def wall_seconds(self) -> float:
         """Wall time of the whole run so far, earlier sessions included."""
         return self.counters.wall_before + time.perf_counter() - self.timing.started
 
-    def cost_of(self, reply: Reply) -> float:
-        """Dollars for one reply: its usage priced by `pricing[reply.model]`, else `pricing[<--model name>]`."""
-        price = self.config.pricing.get(reply.model) or self.config.pricing.get(self.config.model.split(":")[0])
-        if price is None:
-            return 0.0
-        u = reply.usage
-        return (
-            u.input_tokens * price.input
-            + u.output_tokens * price.output
-            + u.cache_creation_input_tokens * price.cache_write
-            + u.cache_read_input_tokens * price.cache_read
-        ) / 1e6
-
-    def _commit_call(self, user: UserTurn, reply: Reply, latency: float, blobs: list[tuple[str, str, bytes]]) -> None:
-        c, u = self.counters, reply.usage
-        cost = self.cost_of(reply)
-        c.tokens += u.total
-        c.cost += cost
-        self.store.record_call(
-            ModelCallRow(
-                id=0,
-                step=user.step,
-                purpose="act",
-                request_delta=json.dumps([user.to_json()]),
-                memory_version=c.memory_version,
-                reply=json.dumps(reply.to_json()),
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-                cache_write_tokens=u.cache_creation_input_tokens,
-                cache_read_tokens=u.cache_read_input_tokens,
-                cost=cost,
-                latency_seconds=latency,
-                created_at=time.time(),
-            ),
-            blobs,
-        )
-
     def _milestone_row(self, m: Milestone, step: int) -> MilestoneRow:
         c = self.counters
-        ordinal = [x.id for x in self.profile.milestones].index(m.id)
         return MilestoneRow(
             id=m.id,
-            ordinal=ordinal,
+            ordinal=[x.id for x in self.profile.milestones].index(m.id),
             label=m.label,
             step=step,
             actions=c.actions,
-            frame=self.gb.frame_count,
+            frame=self.p.gb.frame_count,
             tokens=c.tokens,
             cost=c.cost,
             wall_seconds=self.wall_seconds(),
             reached_at=time.time(),
         )
+
+
+def _thinking(config: RunConfig) -> Thinking:
+    t = config.thinking
+    kind = t.type if t.type is not None else ("enabled" if t.budget_tokens is not None else None)
+    return Thinking(type=kind, budget_tokens=t.budget_tokens, effort=t.effort)
 
 
 def _png(frame: np.ndarray) -> bytes:

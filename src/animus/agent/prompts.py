@@ -26,6 +26,29 @@ Actions since the last milestone: {since}.{notices}
 
 NO_TOOL_NOTICE = "Your last reply called no tool: call press_buttons or wait to act."
 
+SUMMARY_SECTIONS = (
+    "Current objective:",
+    "Progress so far:",
+    "Known places and how to reach them:",
+    "What was tried and failed:",
+    "Open leads:",
+)
+
+SUMMARY_PROMPT = (
+    """\
+You are keeping the long-term memory of an agent playing the Game Boy game {game}. The turns below are leaving its \
+context for good. Write a new summary that replaces the current one (given in your memory): keep everything from \
+the current summary that still matters and add what these turns taught. Be concrete: names, places, positions, \
+what people said, what worked. Use exactly these sections, in this order:
+"""
+    + "\n".join(SUMMARY_SECTIONS)
+    + "\nReply with the summary only; call no tool."
+)
+
+REFLECT_PROMPT = """\
+A watchdog says the agent playing {game} is stuck: {reason} Reflect briefly: what have you been trying, why might \
+it not work, and what will you do differently now? Reply with text only; call no tool."""
+
 
 def system_prompt(game: str) -> str:
     return SYSTEM_PROMPT.format(game=game)
@@ -45,4 +68,10 @@ def observation(obs: Observation) -> str:
     )
 
 
-TEMPLATES = {"system": SYSTEM_PROMPT, "observation": OBSERVATION, "no_tool": NO_TOOL_NOTICE}
+TEMPLATES = {
+    "system": SYSTEM_PROMPT,
+    "observation": OBSERVATION,
+    "no_tool": NO_TOOL_NOTICE,
+    "summary": SUMMARY_PROMPT,
+    "reflect": REFLECT_PROMPT,
+}

@@ -212,10 +212,13 @@ class Memory:
 
 @dataclass(frozen=True)
 class Thinking:
-    """How much a model may think: `type` is enabled, adaptive or disabled."""
+    """How much a model may think, from the `thinking.*` config. `None` leaves the choice to the model.
 
-    type: str = "disabled"
-    budget_tokens: int = 0
+    `type` is enabled, adaptive or disabled; `budget_tokens` bounds the thinking (0 turns it off).
+    """
+
+    type: str | None = None
+    budget_tokens: int | None = None
     effort: str | None = None
 
 

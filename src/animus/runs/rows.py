@@ -48,6 +48,7 @@ class ModelCallRow:
     cost: float
     latency_seconds: float
     created_at: float
+    context_tokens: int = 0  # the request's estimated input tokens (schema 2)
 
     @property
     def tokens(self) -> int:

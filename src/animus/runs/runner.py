@@ -23,22 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 from animus import __version__
 from animus.agent import prompts
-from animus.agent.context import Context
-from animus.agent.loop import Agent, Counters
+from animus.agent.calls import ModelCaller
+from animus.agent.loop import Agent, Counters, Parts, Timing
 from animus.agent.models import check_spec, create_model, split_spec
-from animus.agent.tools import InputOp, apply_ops
-from animus.agent.types import ToolResult
+from animus.agent.watchdog import Watchdog
 from animus.config import RunConfig, config_from_dict
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import RunError, StateError, StopRun
-from animus.games import Profile, Tracker, choose_profile, load_profile
+from animus.games import Tracker, choose_profile, load_profile
 from animus.memory import Notes
+from animus.memory.context import Context
+from animus.memory.tokens import HeuristicEstimator
+from animus.runs import rebuild
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
 
 if TYPE_CHECKING:
-    from animus.emulator.gameboy import GameBoy
+    pass
 
 PROFILE_FILE = "profile.toml"
 
@@ -115,18 +117,21 @@ def start_run(
                 gb.import_state(state_bytes)
             store.set_meta(state_version=gb.state_version)
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
-            agent = Agent(
+            est = HeuristicEstimator()
+            parts = Parts(
                 gb=gb,
                 profile=profile,
-                model=model,
                 store=store,
                 config=config,
+                caller=ModelCaller(model, store, config, counters := Counters(), timing := Timing(), est),
                 state=profile.read(gb),
                 tracker=Tracker(profile),
-                notes=Notes(config.agent.notes_max_chars),
-                context=Context(config.agent.recent_turns),
-                counters=Counters(),
+                notes=Notes(config.memory.notes_max_chars),
+                context=Context(est),
+                estimator=est,
+                watchdog=Watchdog(config.watchdog),
             )
+            agent = Agent(parts, counters, timing)
             return _play(agent, store, run_dir, on_start)
     finally:
         store.close()
@@ -155,20 +160,25 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
         from animus.emulator.gameboy import GameBoy
 
         with GameBoy(rom_path) as gb:
-            _replay(store, gb, last)
-            agent = Agent(
+            rebuild.replay(store, gb, last)
+            est = rebuild.estimator(store)
+            dog, alarm = rebuild.watchdog(store, config)
+            counters, timing = rebuild.counters(store, last), Timing()
+            parts = Parts(
                 gb=gb,
                 profile=profile,
-                model=model,
                 store=store,
                 config=config,
+                caller=ModelCaller(model, store, config, counters, timing, est, resume_step=last + 1),
                 state=profile.read(gb),
-                tracker=_tracker(store, profile),
-                notes=_notes(store, config),
-                context=_context(store, config),
-                counters=_counters(store, last),
-                pending=store.pending_call(last + 1),
+                tracker=rebuild.tracker(store, profile),
+                notes=rebuild.notes(store, config),
+                context=rebuild.context(store, est, last),
+                estimator=est,
+                watchdog=dog,
+                alarm=alarm,
             )
+            agent = Agent(parts, counters, timing)
             store.set_meta(status="running", reason="")
             return _play(agent, store, run_dir, on_start)
     finally:
@@ -211,64 +221,6 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-
-
-# -- rebuilding a run from its store --------------------------------------------------------------------------------
-
-
-def _replay(store: RunStore, gb: GameBoy, last: int) -> None:
-    """Bring `gb` to the state after step `last`: nearest keyframe, then the logged inputs, checking hashes."""
-    keyframe = store.keyframe_at_or_before(last)
-    gb.load_state(zlib.decompress(keyframe.state))
-    for row in store.steps(keyframe.step + 1, last):
-        apply_ops(gb, [InputOp(b, h, w) for b, h, w in row.input_ops()])
-        if gb.frame_count != row.frame_end or gb.ram_hash() != row.ram_hash or gb.frame_hash() != row.frame_hash:
-            raise RunError(
-                f"cannot resume {store.run_dir}: replaying its inputs diverged at step {row.step}. The ROM, PyBoy "
-                "or Animus differ from the ones that recorded it."
-            )
-
-
-def _tracker(store: RunStore, profile: Profile) -> Tracker:
-    screens = (row.screen for row in store.steps())
-    return Tracker(profile, reached=[m.id for m in store.milestones()], screens=screens)
-
-
-def _notes(store: RunStore, config: RunConfig) -> Notes:
-    notes = Notes(config.agent.notes_max_chars)
-    notes.replay((e.kind, e.key, e.content) for e in store.memory_events())
-    return notes
-
-
-def _context(store: RunStore, config: RunConfig) -> Context:
-    # Only calls of committed steps: a pending reply joins the context when the loop executes it.
-    context = Context(config.agent.recent_turns)
-    last = store.last_step()
-    context.rebuild(
-        call for call in store.calls("act", start=max(0, last - config.agent.recent_turns)) if call.step <= last
-    )
-    return context
-
-
-def _counters(store: RunStore, last: int) -> Counters:
-    totals = store.totals()
-    row = store.step(last)
-    milestones = store.milestones()
-    streak = 0
-    for step in store.steps(max(1, last - 50), last):  # a streak longer than the limit has already failed the run
-        for result in json.loads(step.tool_results):
-            streak = streak + 1 if result["is_error"] else 0
-    return Counters(
-        step=last,
-        actions=totals.actions,
-        actions_at_milestone=milestones[-1].actions if milestones else 0,
-        bad_streak=streak,
-        tokens=totals.tokens,
-        cost=totals.cost,
-        wall_before=totals.wall_seconds,
-        memory_version=len(store.memory_events()),
-        last_results=tuple(ToolResult.from_json(r) for r in json.loads(row.tool_results)) if row else (),
-    )
 
 
 def _complete(store: RunStore, run_dir: Path, meta: dict[str, Any], last: int) -> RunEnd:

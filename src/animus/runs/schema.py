@@ -78,6 +78,10 @@ MIGRATIONS: tuple[str, ...] = (
         data    BLOB NOT NULL
     );
     """,
+    # 2: the estimated context tokens of each request, to show the context stays within its budget.
+    """
+    ALTER TABLE model_calls ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -137,7 +137,7 @@ class RunStore:
         with self._transaction():
             self._put_blobs(blobs)
             cur = self._conn.execute(
-                "INSERT INTO model_calls VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row_values(call)[1:]
+                f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
             )
         return int(cur.lastrowid or 0)
 
@@ -155,7 +155,8 @@ class RunStore:
                 f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
             )
             self._conn.executemany(
-                "INSERT INTO memory_events VALUES (NULL, ?, ?, ?, ?, ?, ?)", [row_values(e)[1:] for e in events]
+                f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
+                [row_values(e)[1:] for e in events],
             )
             if keyframe is not None:
                 self._put_keyframe(keyframe)
@@ -265,5 +266,6 @@ class _Transaction:
         self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
-def _marks(cls: type) -> str:
-    return ", ".join("?" * len(fields(cls)))
+def _marks(cls: type, skip: int = 0) -> str:
+    """SQL placeholders for a row dataclass's columns, less the first `skip` (e.g. an autoincrement id)."""
+    return ", ".join("?" * (len(fields(cls)) - skip))

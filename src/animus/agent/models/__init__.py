@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from animus.config import RunConfig
 
 BUILTIN: dict[str, str] = {
+    "mock": "animus.agent.models.mock:MockModel",
     "random": "animus.agent.models.random:RandomModel",
     "scripted": "animus.agent.models.scripted:ScriptedModel",
 }
@@ -35,6 +36,19 @@ class Model(Protocol):
 
 class ModelFactory(Protocol):
     def __call__(self, argument: str | None, config: RunConfig) -> Model: ...
+
+
+def plain_summary(request: Request, model: str) -> Reply:
+    """The reply of a model that keeps no memory of its own to a summarize or reflect request: the summary's
+    sections, unchanged from the current summary or empty."""
+    from animus.agent import prompts
+    from animus.agent.types import Reply
+
+    if request.purpose == "summarize":
+        text = request.memory.summary or "\n".join(f"{heading} (nothing yet)" for heading in prompts.SUMMARY_SECTIONS)
+    else:
+        text = "I act without a plan; nothing to reflect on."
+    return Reply(text=text, stop_reason="end_turn", model=model)
 
 
 def available() -> dict[str, str]:

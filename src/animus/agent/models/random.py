@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random as _random
 
+from animus.agent.models import plain_summary
 from animus.agent.types import Reply, Request, ToolCall
 from animus.config import RunConfig
 from animus.errors import ModelError
@@ -26,6 +27,8 @@ class RandomModel:
         self.name = "random"
 
     def respond(self, request: Request) -> Reply:
+        if request.purpose != "act":
+            return plain_summary(request, self.name)
         rng = _random.Random(f"animus-random:{request.seed}:{request.step}")
         call_id = f"call_{request.step}_0"
         if rng.random() < 0.1:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from animus.agent.models import plain_summary
 from animus.agent.types import Reply, Request, ToolCall, Usage
 from animus.config import RunConfig
 from animus.emulator.constants import BUTTONS
@@ -35,6 +36,8 @@ class ScriptedModel:
         self.script = read_script(self.path)
 
     def respond(self, request: Request) -> Reply:
+        if request.purpose != "act":
+            return plain_summary(request, self.name)
         if request.step > len(self.script):
             raise StopRun("done", f"the script {self.path.name} has no reply for step {request.step}")
         text, calls, usage = self.script[request.step - 1]

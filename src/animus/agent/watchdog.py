@@ -1,0 +1,99 @@
+"""The stuck watchdog: it watches where the agent is and what it achieves, never what it says.
+
+Three alarms, all counted in actions:
+- `same_position`: the profile's position signature has not changed for `same_position_actions`;
+- `loop`: over the last `loop_actions`, the agent visited at most `loop_positions` distinct positions (pacing
+  between a few places);
+- `no_milestone`: no new milestone for `no_milestone_actions`.
+While an alarm holds, the watchdog escalates one stage every `escalate_actions`: 1 warn (a notice in the next
+observation), 2 reflect (the loop asks the model for a reflection), 3 stuck (the run is marked stuck and, if
+configured, stops). A new milestone, or the alarm clearing, resets it to stage 0.
+
+The watchdog is a pure function of the (actions, position, milestone) history, so resume rebuilds it by feeding
+the stored steps through `update` again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from animus.config import WatchdogConfig
+
+STAGES = ("ok", "warn", "reflect", "stuck")
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A stage the watchdog has just escalated to, with the reason in words the model can act on."""
+
+    stage: int  # 1 warn, 2 reflect, 3 stuck
+    kind: str  # same_position | loop | no_milestone
+    message: str
+
+    @property
+    def name(self) -> str:
+        return STAGES[self.stage]
+
+
+class Watchdog:
+    """Feed it every step with `update`; it returns an `Alarm` when it escalates."""
+
+    def __init__(self, cfg: WatchdogConfig) -> None:
+        self.cfg = cfg
+        self.stage = 0
+        self._position: object = None
+        self._position_since = 0  # actions when the current position was first seen
+        self._milestone_at = 0  # actions at the last new milestone
+        self._recent: deque[tuple[int, object]] = deque()  # (actions, position) over the loop window
+        self._stage_at = 0  # actions when the current stage was reached
+
+    def update(self, actions: int, position: object, new_milestone: bool) -> Alarm | None:
+        """Record the state after a step; return an `Alarm` if this step escalates to a new stage."""
+        cfg = self.cfg
+        if position != self._position:
+            self._position, self._position_since = position, actions
+        if new_milestone:
+            self._milestone_at = actions
+        self._recent.append((actions, position))
+        while self._recent and self._recent[0][0] <= actions - cfg.loop_actions:
+            self._recent.popleft()
+
+        kind, message = self._alarm(actions)
+        if kind is None or new_milestone:
+            self.stage, self._stage_at = 0, actions
+            return None
+        due = self._stage_at + (0 if self.stage == 0 else cfg.escalate_actions)
+        if self.stage < 3 and actions >= due:
+            self.stage, self._stage_at = self.stage + 1, actions
+            return Alarm(self.stage, kind, message)
+        return None
+
+    def _alarm(self, actions: int) -> tuple[str | None, str]:
+        cfg = self.cfg
+        still = actions - self._position_since
+        if still >= cfg.same_position_actions:
+            return "same_position", (
+                f"you have been at the same place ({_show(self._position)}) for {still} actions; what you are "
+                "doing is not working. Try something different."
+            )
+        spanned = actions - self._recent[0][0] if self._recent else 0
+        places = {p for _, p in self._recent}
+        if spanned >= cfg.loop_actions - 1 and len(places) <= cfg.loop_positions:
+            return "loop", (
+                f"you have moved between the same {len(places)} places for the last {spanned} actions. Break the "
+                "loop: go somewhere new or try another kind of action."
+            )
+        since = actions - self._milestone_at
+        if since >= cfg.no_milestone_actions:
+            return "no_milestone", (
+                f"no new milestone for {since} actions. Review your notes, list what you have not tried yet, and "
+                "try it."
+            )
+        return None, ""
+
+
+def _show(position: object) -> str:
+    if isinstance(position, tuple):
+        return ", ".join(str(p) for p in position)
+    return str(position)

@@ -1,0 +1,76 @@
+"""Token estimates for a request, before it is sent: the context budget is kept with these.
+
+The default `HeuristicEstimator` counts about 3.5 characters per token of text and about w*h/750 tokens per image,
+then scales by a calibration factor learnt from the `usage` real backends return (input tokens reported vs
+estimated). Models that report no usage (the mock) leave the factor at 1, so their estimates are deterministic.
+An estimator prices turns one at a time (the context caches each turn's size) plus the fixed part of a request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from animus.agent.types import AssistantTurn, Memory, ToolSpec, Turn, UserTurn
+
+IMAGE_PIXELS = 160 * 144
+
+
+class TokenEstimator(Protocol):
+    scale: float
+
+    def turn(self, turn: Turn) -> float:
+        """Uncalibrated tokens of one turn."""
+        ...
+
+    def fixed(self, system: str, tools: tuple[ToolSpec, ...], memory: Memory, images: int) -> float:
+        """Uncalibrated tokens of everything in a request but its turns."""
+        ...
+
+    def calibrate(self, estimated: int, reported_input: int) -> None: ...
+
+
+class HeuristicEstimator:
+    """chars/3.5 for text, w*h/750 per image, times a calibration factor (an average of reported/estimated)."""
+
+    def __init__(self, chars_per_token: float = 3.5, pixels_per_token: float = 750.0) -> None:
+        self.chars_per_token = chars_per_token
+        self.pixels_per_token = pixels_per_token
+        self.scale = 1.0
+        self._samples = 0
+        self._tools: tuple[ToolSpec, ...] | None = None  # the specs last priced, and their size
+        self._tool_chars = 0
+
+    def turn(self, turn: Turn) -> float:
+        return turn_chars(turn) / self.chars_per_token
+
+    def fixed(self, system: str, tools: tuple[ToolSpec, ...], memory: Memory, images: int) -> float:
+        if tools is not self._tools:  # a run sends the same specs every call: price them once
+            self._tools = tools
+            self._tool_chars = sum(len(t.name) + len(t.description) + len(json.dumps(t.input_schema)) for t in tools)
+        chars = len(system) + len(memory.summary) + sum(len(k) + len(v) + 4 for k, v in memory.notes)
+        chars += self._tool_chars
+        return chars / self.chars_per_token + images * IMAGE_PIXELS / self.pixels_per_token
+
+    def calibrate(self, estimated: int, reported_input: int) -> None:
+        """Fold one call's reported input tokens into the factor (ignored when either side is 0)."""
+        if estimated <= 0 or reported_input <= 0:
+            return
+        ratio = reported_input * self.scale / estimated
+        self._samples += 1
+        # A running mean over the first calls, then an exponential average that follows slow drift.
+        weight = max(1 / self._samples, 0.05)
+        self.scale += weight * (ratio - self.scale)
+
+
+def turn_chars(turn: Turn) -> int:
+    """Characters a turn adds to a request (text, tool results and calls, thinking)."""
+    if isinstance(turn, UserTurn):
+        return len(turn.text) + sum(len(r.content) + 16 for r in turn.tool_results)
+    assert isinstance(turn, AssistantTurn)
+    reply = turn.reply
+    return (
+        len(reply.text)
+        + sum(len(t.text) for t in reply.thinking)
+        + sum(len(c.name) + len(json.dumps(c.input)) + 16 for c in reply.tool_calls)
+    )

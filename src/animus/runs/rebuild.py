@@ -1,0 +1,100 @@
+"""Rebuilding a run's loop from its store, for `animus resume`.
+
+Every piece is derived from committed rows only, so the rebuilt loop is the one an uninterrupted run would have
+at that step: the emulator (nearest keyframe + the logged inputs, every replayed step's hashes checked), the
+tracker, notes, summary and context, the watchdog, the estimator's calibration and the counters.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import TYPE_CHECKING
+
+from animus.agent.calls import reported_input
+from animus.agent.loop import Counters
+from animus.agent.tools import InputOp, apply_ops
+from animus.agent.types import Reply, ToolResult
+from animus.agent.watchdog import Alarm, Watchdog
+from animus.config import RunConfig
+from animus.errors import RunError
+from animus.games import GameState, Profile, Tracker
+from animus.memory import Notes
+from animus.memory.context import Context
+from animus.memory.tokens import HeuristicEstimator
+from animus.runs.store import RunStore
+
+if TYPE_CHECKING:
+    from animus.emulator.gameboy import GameBoy
+
+
+def replay(store: RunStore, gb: GameBoy, last: int) -> None:
+    """Bring `gb` to the state after step `last`: nearest keyframe, then the logged inputs, checking hashes."""
+    keyframe = store.keyframe_at_or_before(last)
+    gb.load_state(zlib.decompress(keyframe.state))
+    for row in store.steps(keyframe.step + 1, last):
+        apply_ops(gb, [InputOp(b, h, w) for b, h, w in row.input_ops()])
+        if gb.frame_count != row.frame_end or gb.ram_hash() != row.ram_hash or gb.frame_hash() != row.frame_hash:
+            raise RunError(
+                f"cannot resume {store.run_dir}: replaying its inputs diverged at step {row.step}. The ROM, PyBoy "
+                "or Animus differ from the ones that recorded it."
+            )
+
+
+def tracker(store: RunStore, profile: Profile) -> Tracker:
+    return Tracker(profile, reached=[m.id for m in store.milestones()], screens=(s.screen for s in store.steps()))
+
+
+def notes(store: RunStore, config: RunConfig) -> Notes:
+    rebuilt = Notes(config.memory.notes_max_chars)
+    rebuilt.replay((e.kind, e.key, e.content) for e in store.memory_events())
+    return rebuilt
+
+
+def estimator(store: RunStore) -> HeuristicEstimator:
+    """The default estimator, calibrated again by the calls the run made (in order)."""
+    est = HeuristicEstimator()
+    for call in store.calls():
+        est.calibrate(call.context_tokens, reported_input(Reply.from_json(json.loads(call.reply))))
+    return est
+
+
+def context(store: RunStore, est: HeuristicEstimator, last: int) -> Context:
+    """The latest summary and the turns after it. A pending reply joins when the loop executes it."""
+    rebuilt = Context(est)
+    summaries = [e for e in store.memory_events() if e.kind == "summary" and e.step <= last]
+    covered = int(summaries[-1].key or 0) if summaries else 0
+    rebuilt.rebuild((c for c in store.calls("act", start=covered + 1) if c.step <= last), summaries)
+    return rebuilt
+
+
+def watchdog(store: RunStore, config: RunConfig) -> tuple[Watchdog, Alarm | None]:
+    """The watchdog fed every committed step again, and the alarm the last step raised (if any)."""
+    dog, alarm = Watchdog(config.watchdog), None
+    reached_at = {m.step for m in store.milestones()}
+    for row in store.steps():
+        alarm = dog.update(row.actions, GameState.from_json(row.state).position, row.step in reached_at)
+    return dog, alarm
+
+
+def counters(store: RunStore, last: int) -> Counters:
+    totals = store.totals()
+    row = store.step(last)
+    milestones = store.milestones()
+    streak = 0
+    for step in store.steps(max(1, last - 50), last):  # a streak longer than the limit has already failed the run
+        for result in json.loads(step.tool_results):
+            streak = streak + 1 if result["is_error"] else 0
+    events = store.memory_events()
+    return Counters(
+        step=last,
+        actions=totals.actions,
+        actions_at_milestone=milestones[-1].actions if milestones else 0,
+        bad_streak=streak,
+        tokens=totals.tokens,
+        cost=totals.cost,
+        wall_before=totals.wall_seconds,
+        memory_version=len(events),
+        last_event_id=events[-1].id if events else 0,
+        last_results=tuple(ToolResult.from_json(r) for r in json.loads(row.tool_results)) if row else (),
+    )
