@@ -169,6 +169,26 @@ def show(run_ref: str, runs_dir: Path) -> None:
             click.echo("  " + line)
 
 
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.argument("key")
+@click.argument("text", required=False)
+@click.option("--forget", is_flag=True, help="Delete the note KEY instead of writing it.")
+@RUNS_DIR
+def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path) -> None:
+    """Write (or --forget) a long-term note of a run, as its operator.
+
+    A running run picks the change up at its next step; a stopped one when it is resumed.
+    """
+    from animus.runs.catalog import resolve_run
+    from animus.runs.operator import edit_note
+
+    if forget == (text is not None):
+        raise click.UsageError("give either TEXT, or --forget (and no TEXT)")
+    step = edit_note(resolve_run(run_ref, runs_dir), key, text)
+    click.echo(f"{'forgot' if forget else 'noted'} {key!r}: effective from step {step}")
+
+
 # -- catalogues -----------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,37 @@
+"""Edits an operator makes to a run from outside: notes, appended as memory events with source `operator`.
+
+They need no lock: SQLite serializes the write with the running writer's, and the loop reads new events at the
+start of every step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from animus.errors import BadToolCall, RunError
+from animus.memory.notes import MAX_KEY_CHARS
+from animus.runs.rebuild import notes as rebuild_notes
+from animus.runs.store import RunStore
+
+
+def edit_note(run_dir: Path, key: str, text: str | None) -> int:
+    """Set the note `key` to `text`, or delete it when `text` is None. Returns the step it takes effect at."""
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_CHARS:
+        raise RunError(f"a note key is 1-{MAX_KEY_CHARS} characters, got {len(key)}.")
+    with RunStore.open(run_dir) as store:
+        from animus.config import config_from_dict
+
+        config = config_from_dict(store.meta()["config"])
+        notes = rebuild_notes(store, config)
+        try:
+            if text is None:
+                notes.forget(key)
+            else:
+                notes.set(key, text)
+        except BadToolCall as exc:
+            raise RunError(f"cannot change the notes of {run_dir}: {exc}") from None
+        step = store.last_step() + 1
+        kind = "note_delete" if text is None else "note_set"
+        store.add_memory_event(step, kind, key, text or "", "operator")
+    return step
