@@ -43,10 +43,8 @@ def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:
     script = tmp_path / "wall.jsonl"
     script.write_text("\n".join(json.dumps(up) for _ in range(60)) + "\n")
     args = ["--set", "watchdog.same_position_actions=10", "--set", "watchdog.escalate_actions=5"]
-    assert (
-        run_animus("run", "--model", f"scripted:{script}", *args, "--runs-dir", str(tmp_path), "--name", "k").returncode
-        == 0
-    )
+    result = run_animus("run", "--model", f"scripted:{script}", *args, "--runs-dir", str(tmp_path), "--name", "k")
+    assert result.returncode == 0
     with animus.open_run(tmp_path / "k") as run:
         assert run.status == "done" and run.totals().steps == 60
         assert "stuck_at_step" in run.meta
