@@ -98,7 +98,7 @@ class RunConfig(_Section):
 
     rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
     game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
-    model: str = Field("random", description="Model name, e.g. mock, random or scripted:PATH.")
+    model: str = Field("mock", description="Model name, e.g. mock, random or scripted:PATH.")
     seed: int = 0
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
     stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")

@@ -48,12 +48,17 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
 
 def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_steps(tmp_path: Path) -> None:
     steps, runs = "2500", str(tmp_path)
-    assert run_animus("run", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "whole").returncode == 0
+    assert (
+        run_animus(
+            "run", "--model", "random", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "whole"
+        ).returncode
+        == 0
+    )
 
     db = tmp_path / "cut" / "run.db"
     rng = random.Random(11)
     kills, progress = 0, [0]
-    proc = start("run", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "cut")
+    proc = start("run", "--model", "random", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "cut")
     while kills < 5:
         # Let it make some progress past the last kill, then kill it at a random instant.
         wait_for(lambda p=proc: committed_steps(db) > progress[-1] + 20 or p.poll() is not None)

@@ -48,7 +48,10 @@ def test_scripted_walkthrough_reaches_every_milestone_and_show_lists_them(tmp_pa
 
 
 def test_runs_lists_runs_and_show_names_a_missing_run(tmp_path: Path) -> None:
-    assert run_animus("run", "--steps", "20", "--runs-dir", str(tmp_path), "--name", "a").returncode == 0
+    assert (
+        run_animus("run", "--model", "random", "--steps", "20", "--runs-dir", str(tmp_path), "--name", "a").returncode
+        == 0
+    )
     listed = run_animus("runs", "--runs-dir", str(tmp_path))
     assert listed.returncode == 0
     row = next(line for line in listed.stdout.splitlines() if line.startswith("a "))
@@ -60,11 +63,16 @@ def test_runs_lists_runs_and_show_names_a_missing_run(tmp_path: Path) -> None:
 
 def test_resume_of_a_budget_stop_continues_to_a_new_total_and_matches_one_long_run(tmp_path: Path) -> None:
     assert (
-        run_animus("run", "--steps", "150", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "long").returncode
+        run_animus(
+            "run", "--model", "random", "--steps", "150", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "long"
+        ).returncode
         == 0
     )
     assert (
-        run_animus("run", "--steps", "60", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "cut").returncode == 0
+        run_animus(
+            "run", "--model", "random", "--steps", "60", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "cut"
+        ).returncode
+        == 0
     )
     again = run_animus("resume", "cut", "--runs-dir", str(tmp_path))
     assert again.returncode == 0
@@ -167,7 +175,7 @@ def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
 
 def test_request_deltas_rebuild_the_conversation(tmp_path: Path) -> None:
     """Each call stores only the turns it added: one user turn, never the whole context again."""
-    run_animus("run", "--steps", "12", "--runs-dir", str(tmp_path), "--name", "d")
+    run_animus("run", "--model", "random", "--steps", "12", "--runs-dir", str(tmp_path), "--name", "d")
     conn = sqlite3.connect(tmp_path / "d" / "run.db")
     deltas = [json.loads(d) for (d,) in conn.execute("SELECT request_delta FROM model_calls ORDER BY id")]
     assert all(len(d) == 1 and d[0]["role"] == "user" for d in deltas)

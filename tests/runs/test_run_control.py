@@ -27,7 +27,7 @@ PRESS_A = {"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["a"]}}
 
 def test_sigterm_finishes_the_step_marks_stopped_and_resume_continues(tmp_path: Path) -> None:
     db = tmp_path / "t" / "run.db"
-    proc = start("run", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
+    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
     wait_for(lambda: committed_steps(db) >= 30)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
@@ -61,7 +61,7 @@ def test_a_second_signal_exits_at_once_and_the_store_stays_consistent(tmp_path: 
 
 def test_lock_keeps_a_second_writer_out(tmp_path: Path) -> None:
     db = tmp_path / "t" / "run.db"
-    proc = start("run", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
+    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
     try:
         wait_for(lambda: committed_steps(db) >= 5)
         second = run_animus("resume", "t", "--runs-dir", str(tmp_path))
@@ -76,7 +76,17 @@ def test_lock_keeps_a_second_writer_out(tmp_path: Path) -> None:
 
 def test_time_budget(tmp_path: Path) -> None:
     result = run_animus(
-        "run", "--max-minutes", "0.01", "--steps", "1000000", "--runs-dir", str(tmp_path), "--name", "m"
+        "run",
+        "--model",
+        "random",
+        "--max-minutes",
+        "0.01",
+        "--steps",
+        "1000000",
+        "--runs-dir",
+        str(tmp_path),
+        "--name",
+        "m",
     )
     assert result.returncode == 0
     assert "time budget reached" in result.stdout

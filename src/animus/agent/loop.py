@@ -130,9 +130,8 @@ class Agent:
     def observe(self) -> Observation:
         """What the model will be shown: the game state after the last step, progress, and any notices."""
         self._step_started, self._events = time.perf_counter(), []
-        self.take_operator_notes()
         c, alarm = self.counters, self.p.alarm
-        notices: list[str] = []
+        notices = self.take_operator_notes()
         last = self.p.context.last_reply()
         if last is not None and not last.tool_calls:
             notices.append(prompts.NO_TOOL_NOTICE)
@@ -267,14 +266,17 @@ class Agent:
         self._events.append(("reflection", alarm.kind, text, "model"))
         return text
 
-    def take_operator_notes(self) -> None:
-        """Apply notes an operator added with `animus note` since the last step."""
-        c = self.counters
+    def take_operator_notes(self) -> list[str]:
+        """Apply the notes an operator changed with `animus note` since the last step; say so to the model."""
+        c, notices = self.counters, []
         for event in self.p.store.memory_events(after_id=c.last_event_id):
             c.last_event_id = event.id
             if event.source == "operator":
                 self.p.notes.replay([(event.kind, event.key, event.content)])
                 c.memory_version += 1
+                verb = "set" if event.kind == "note_set" else "deleted"
+                notices.append(f"Your operator {verb} the note {event.key!r}.")
+        return notices
 
     # -- helpers -----------------------------------------------------------------------------------------------
 

@@ -31,7 +31,5 @@ def edit_note(run_dir: Path, key: str, text: str | None) -> int:
                 notes.set(key, text)
         except BadToolCall as exc:
             raise RunError(f"cannot change the notes of {run_dir}: {exc}") from None
-        step = store.last_step() + 1
         kind = "note_delete" if text is None else "note_set"
-        store.add_memory_event(step, kind, key, text or "", "operator")
-    return step
+        return store.add_next_step_event(kind, key, text or "", "operator")

@@ -45,9 +45,10 @@ def tracker(store: RunStore, profile: Profile) -> Tracker:
     return Tracker(profile, reached=[m.id for m in store.milestones()], screens=(s.screen for s in store.steps()))
 
 
-def notes(store: RunStore, config: RunConfig) -> Notes:
+def notes(store: RunStore, config: RunConfig, last: int | None = None) -> Notes:
+    """The notes after step `last` (all of them when None). Later operator edits the loop applies itself."""
     rebuilt = Notes(config.memory.notes_max_chars)
-    rebuilt.replay((e.kind, e.key, e.content) for e in store.memory_events())
+    rebuilt.replay((e.kind, e.key, e.content) for e in store.memory_events() if last is None or e.step <= last)
     return rebuilt
 
 
@@ -85,7 +86,7 @@ def counters(store: RunStore, last: int) -> Counters:
     for step in store.steps(max(1, last - 50), last):  # a streak longer than the limit has already failed the run
         for result in json.loads(step.tool_results):
             streak = streak + 1 if result["is_error"] else 0
-    events = store.memory_events()
+    events = [e for e in store.memory_events() if e.step <= last]
     return Counters(
         step=last,
         actions=totals.actions,

@@ -172,7 +172,7 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
                 caller=ModelCaller(model, store, config, counters, timing, est, resume_step=last + 1),
                 state=profile.read(gb),
                 tracker=rebuild.tracker(store, profile),
-                notes=rebuild.notes(store, config),
+                notes=rebuild.notes(store, config, last),
                 context=rebuild.context(store, est, last),
                 estimator=est,
                 watchdog=dog,

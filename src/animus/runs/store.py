@@ -166,13 +166,19 @@ class RunStore:
         with self._transaction():
             self._put_keyframe(keyframe)
 
-    def add_memory_event(self, step: int, kind: str, key: str | None, content: str, source: str) -> None:
-        """Append one memory event on its own (an operator's note, for example)."""
+    def add_next_step_event(self, kind: str, key: str | None, content: str, source: str) -> int:
+        """Append one memory event (an operator's note, say) for the step after the last committed one.
+
+        The step is read and the event written in one transaction, so a running writer cannot commit a step in
+        between. Returns that step: the loop applies the event when it begins that step or the one after.
+        """
         with self._transaction():
+            step = self.last_step() + 1
             self._conn.execute(
                 "INSERT INTO memory_events VALUES (NULL, ?, ?, ?, ?, ?, ?)",
                 (step, kind, key, content, source, time.time()),
             )
+        return step
 
     def _put_keyframe(self, keyframe: KeyframeRow) -> None:
         self._conn.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", row_values(keyframe))

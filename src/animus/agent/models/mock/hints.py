@@ -1,0 +1,97 @@
+"""Hints: sentences the mock has heard that name a kind of thing it can use, a place, or a direction.
+
+A sentence like "THE KEY FELL INTO THE EASTERN WELL OF THE FOREST EAST OF HERE." names a class of usable thing
+(a word of a legend entry: "well"), maybe a known area ("FOREST", once an area of that name has been seen),
+a direction for the thing ("EASTERN" -> the easternmost one) and a direction from a place ("EAST OF HERE",
+"NORTH: ..."): the door on that side of that place. Only words and legends are used, never a game's facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from animus.agent.models.mock.knowledge import Knowledge
+from animus.agent.models.mock.parse import Pos
+
+DIRECTIONS = {"NORTH": "up", "SOUTH": "down", "EAST": "right", "WEST": "left"}
+_DIR = r"(NORTH|SOUTH|EAST|WEST)(?:ERN)?"
+_STOP = {"or", "a", "an", "the", "and", "of", "to", "locked", "old"}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One sentence, with what it points at. `toward` is (direction, area): "EAST OF HERE" said in VILLAGE."""
+
+    sentence: str
+    source: str  # the area where it was heard
+    classes: tuple[str, ...]
+    areas: tuple[str, ...]
+    direction: str | None
+    toward: tuple[str, str] | None
+    note: str = ""  # the note it was read from
+
+    @property
+    def useful(self) -> bool:
+        return bool(self.classes) and (bool(self.areas) or self.toward is not None)
+
+    def describe(self) -> str:
+        return self.sentence if len(self.sentence) < 70 else self.sentence[:67] + "..."
+
+
+def class_words(desc: str) -> set[str]:
+    """The words that name a legend class: "sign or altar (blocks; A to read)" -> {"sign", "altar"}."""
+    head = desc.split("(")[0].lower()
+    return {w for w in re.findall(r"[a-z]+", head) if w not in _STOP and len(w) > 2}
+
+
+def find(know: Knowledge) -> list[Hint]:
+    """Every hint-bearing sentence in the notes, in the order the notes were written."""
+    words = {ch: class_words(desc) for ch, desc in know.legend.items()}
+    out: list[Hint] = []
+    for (area, where), text in know.said.items():
+        for sentence in re.split(r"(?<=[.!?])\s+|\s+(?=(?:NORTH|SOUTH|EAST|WEST):)", text.upper()):
+            hint = read(sentence.strip(), area, words, set(know.areas))
+            if hint is not None and (hint.classes or hint.toward):
+                out.append(replace(hint, note=f"said {area} {where[0]},{where[1]}"))
+    return out
+
+
+def read(sentence: str, source: str, words: dict[str, set[str]], areas: set[str]) -> Hint | None:
+    tokens = re.findall(r"[A-Z]+", sentence)
+    if not tokens:
+        return None
+    classes: list[str] = []
+    direction = None
+    first_dir = None
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        for ch, names in words.items():
+            if (low in names or low.rstrip("s") in names) and ch not in classes:
+                classes.append(ch)
+                if i > 0 and (d := re.fullmatch(_DIR, tokens[i - 1])):
+                    direction = DIRECTIONS[d.group(1)]
+        if first_dir is None and (d := re.fullmatch(_DIR, tok)):
+            first_dir = DIRECTIONS[d.group(1)]
+    named = tuple(a for a in sorted(areas) if re.search(rf"\b{re.escape(a.upper())}\b", sentence))
+    toward = None
+    if m := re.search(rf"\b{_DIR} OF (?:THE )?([A-Z]+)", sentence):
+        base = source if m.group(2) == "HERE" else m.group(2)
+        if base == source or base in areas:
+            toward = (DIRECTIONS[m.group(1)], base)
+    elif m := re.search(rf"\b{_DIR}:", sentence):
+        toward = (DIRECTIONS[m.group(1)], source)
+    return Hint(sentence, source, tuple(classes), named, direction or first_dir, toward)
+
+
+def extreme(points: list[Pos], direction: str | None) -> Pos | None:
+    """The point farthest in `direction` ("right" = largest x), or the first one with no direction."""
+    if not points:
+        return None
+    key = {
+        "right": lambda p: (p[0], -p[1]),
+        "left": lambda p: (-p[0], p[1]),
+        "up": lambda p: (-p[1], p[0]),
+        "down": lambda p: (p[1], p[0]),
+    }.get(direction or "")
+    return max(points, key=key) if key else sorted(points)[0]
