@@ -107,3 +107,14 @@ def test_mock_explores_a_rom_without_a_profile(tmp_path: Path, quest_bytes: byte
             e.key for e in run.memory_events()
         }
         assert json.loads(last.reply)["model"] == "mock"
+
+
+def test_mock_plays_on_through_new_games(tmp_path: Path) -> None:
+    """With stop_on_finish off, the cartridge starts over after the ending; the mock notices (its items are gone)
+    and plays again, faster, since its notes still hold the map and the hints."""
+    run_dir = play(tmp_path, "again", **{"budget.steps": 400, "stop_on_finish": False})
+    with animus.open_run(run_dir) as run:
+        state = run.state(400)
+        assert state is not None
+        assert int(state.value("playthroughs")) >= 4
+        assert any("started over" in t.text for c in run.model_calls() for t in run.reply(c).thinking)

@@ -56,6 +56,8 @@ def act(request: Request, cap: int, name: str) -> Reply:
     seen: list[str] = [_scene(view)]
     used: list[str] = []
     extra: dict[str, str] | None = None
+    if view.kind == "map":
+        extra = _new_round(view, know, seen)
     if view.kind == "map" and view.area is not None and view.pos is not None:
         seen += overworld.observe(view, know, prev)
         choice = overworld.choose(view, know, limit, rng, _circling(request, view), seen)
@@ -92,6 +94,20 @@ def act(request: Request, cap: int, name: str) -> Reply:
         stop_reason="tool_use",
         model=name,
     )
+
+
+def _new_round(view: View, know: Knowledge, seen: list[str]) -> dict[str, str]:
+    """Items held this round, as the `held` note. Items that vanish mean the game started over (a new game
+    after an ending, a reset): what gave progress last round may be needed again, so it is no longer done."""
+    held = {i for i in know.raw.get("held", "").split(",") if i}
+    now = {i for i in view.items.split(",") if i}
+    if held - now:
+        for area in know.areas.values():
+            area.done.clear()
+            area.epoch = ""
+        seen.append(f"I no longer hold {', '.join(sorted(held - now))}: the game has started over.")
+        held = set()
+    return {"held": ",".join(sorted(held | now))}
 
 
 def _recall(request: Request, view: View, know: Knowledge) -> None:
