@@ -23,6 +23,7 @@ class Outcome:
     actions: int
     milestone_actions: dict[str, int]  # milestone id -> actions when first reached
     context_tokens: list[int]  # estimated tokens of each act request, in step order
+    summaries: int  # summarize calls
 
 
 def play(overrides: dict[str, Any], sets: tuple[str, ...] = ()) -> Outcome:
@@ -33,9 +34,11 @@ def play(overrides: dict[str, Any], sets: tuple[str, ...] = ()) -> Outcome:
         with animus.open_run(Path(tmp) / "bench") as run:
             totals = run.totals()
             milestones = {m.id: m.actions for m in run.milestones()}
-            tokens = [c.context_tokens for c in run.model_calls() if c.purpose == "act"]
+            calls = run.model_calls()
+            tokens = [c.context_tokens for c in calls if c.purpose == "act"]
+            summaries = sum(c.purpose == "summarize" for c in calls)
             finished = run.meta["reason"].startswith("finished")
-    return Outcome(config.seed, finished, totals.steps, totals.actions, milestones, tokens)
+    return Outcome(config.seed, finished, totals.steps, totals.actions, milestones, tokens, summaries)
 
 
 def median_or_dash(values: list[int]) -> str:

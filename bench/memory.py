@@ -61,11 +61,12 @@ def main() -> None:
     for name, group in (("with memory", with_memory), ("without", without)):
         done = [o for o in group if o.finished]
         actions = [o.actions for o in group]
-        print(f"{name}: finished {len(done)}/{len(group)}; actions per seed {actions}")
+        summaries = [o.summaries for o in group]
+        print(f"{name}: finished {len(done)}/{len(group)}; actions per seed {actions}; summaries {summaries}")
     if long_outcome is not None:
         tokens = long_outcome.context_tokens
         early, late = tokens[1900:2000], tokens[-100:]
-        print(f"long run: {len(tokens)} steps, {long_outcome.actions} actions")
+        print(f"long run: {len(tokens)} steps, {long_outcome.actions} actions, {long_outcome.summaries} summaries")
         print(f"  largest estimated context {max(tokens)} tokens (budget 12000)")
         if early and late:
             ratio = statistics.mean(late) / statistics.mean(early)
