@@ -268,7 +268,9 @@ class Agent:
 
     def take_operator_notes(self) -> list[str]:
         """Apply the notes an operator changed with `animus note` since the last step; say so to the model."""
-        c, notices = self.counters, []
+        c, notices = self.counters, list[str]()
+        if not self.p.store.changed_elsewhere():
+            return notices
         for event in self.p.store.memory_events(after_id=c.last_event_id):
             c.last_event_id = event.id
             if event.source == "operator":

@@ -15,7 +15,7 @@ the stored steps through `update` again.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from animus.config import WatchdogConfig
@@ -46,6 +46,7 @@ class Watchdog:
         self._position_since = 0  # actions when the current position was first seen
         self._milestone_at = 0  # actions at the last new milestone
         self._recent: deque[tuple[int, object]] = deque()  # (actions, position) over the loop window
+        self._places: Counter[object] = Counter()  # positions in that window, kept in step with it
         self._stage_at = 0  # actions when the current stage was reached
 
     def update(self, actions: int, position: object, new_milestone: bool) -> Alarm | None:
@@ -56,8 +57,12 @@ class Watchdog:
         if new_milestone:
             self._milestone_at = actions
         self._recent.append((actions, position))
+        self._places[position] += 1
         while self._recent and self._recent[0][0] <= actions - cfg.loop_actions:
-            self._recent.popleft()
+            _, old = self._recent.popleft()
+            self._places[old] -= 1
+            if not self._places[old]:
+                del self._places[old]
 
         kind, message = self._alarm(actions)
         if kind is None or new_milestone:
@@ -78,10 +83,10 @@ class Watchdog:
                 "doing is not working. Try something different."
             )
         spanned = actions - self._recent[0][0] if self._recent else 0
-        places = {p for _, p in self._recent}
-        if spanned >= cfg.loop_actions - 1 and len(places) <= cfg.loop_positions:
+        places = len(self._places)
+        if spanned >= cfg.loop_actions - 1 and places <= cfg.loop_positions:
             return "loop", (
-                f"you have moved between the same {len(places)} places for the last {spanned} actions. Break the "
+                f"you have moved between the same {places} places for the last {spanned} actions. Break the "
                 "loop: go somewhere new or try another kind of action."
             )
         since = actions - self._milestone_at

@@ -42,6 +42,7 @@ class RunStore:
         self.run_dir = run_dir
         self._conn = conn
         self._lock = lock
+        self._data_version = -1
 
     # -- opening -----------------------------------------------------------------------------------------------
 
@@ -224,6 +225,12 @@ class RunStore:
 
     def milestones(self) -> list[MilestoneRow]:
         return list(self._rows(MilestoneRow, "SELECT * FROM milestones ORDER BY step, ordinal", ()))
+
+    def changed_elsewhere(self) -> bool:
+        """True if another connection (an operator, say) committed since the last call. Cheap: no table read."""
+        version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        changed, self._data_version = version != self._data_version, version
+        return changed
 
     def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]:
         return list(self._rows(MemoryEventRow, "SELECT * FROM memory_events WHERE id > ? ORDER BY id", (after_id,)))
