@@ -44,14 +44,20 @@ def visible_tiles(memory: Memory) -> bytes:
     positions count in whole tiles (the tile under each cell's top-left pixel). With the LCD off (LCDC bit 7
     clear) nothing is shown: 360 zero bytes.
     """
-    lcdc, scy, scx = memory.read(LCDC)[0], memory.read(SCY)[0], memory.read(SCX)[0]
+    lcdc, _stat, scy, scx = memory.read(LCDC, 4)  # LCDC, STAT, SCY, SCX are adjacent: one read
     if not lcdc & 0x80:
         return bytes(WIDTH * HEIGHT)
-    bg = memory.read(0x9C00 if lcdc & 0x08 else 0x9800, 1024)
+    base = 0x9C00 if lcdc & 0x08 else 0x9800
     top, left = scy // 8, scx // 8
+    # Read only the rows on screen when they do not wrap past row 31 (the usual case), else the whole map.
+    if top + HEIGHT <= 32:
+        bg, first = memory.read(base + top * 32, HEIGHT * 32), top
+    else:
+        bg, first = memory.read(base, 1024), 0
     out = bytearray()
     for row in range(HEIGHT):
-        line = bg[((top + row) % 32) * 32 : ((top + row) % 32) * 32 + 32]
+        at = ((top + row) % 32 - first) * 32
+        line = bg[at : at + 32]
         start = left % 32
         out += (line[start:] + line[:start])[:WIDTH]
     if lcdc & 0x20:

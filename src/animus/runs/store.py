@@ -136,7 +136,8 @@ class RunStore:
     def record_call(self, call: ModelCallRow, blobs: Sequence[tuple[str, str, bytes]] = ()) -> int:
         """Commit one model call (and the images it was sent, as (sha256, mime, data)) at once. Returns its id."""
         with self._transaction():
-            self._put_blobs(blobs)
+            if blobs:
+                self._put_blobs(blobs)
             cur = self._conn.execute(
                 f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
             )
@@ -152,13 +153,15 @@ class RunStore:
         """Commit one step and everything it produced, in one transaction."""
         with self._transaction():
             self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", row_values(step))
-            self._conn.executemany(
-                f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
-            )
-            self._conn.executemany(
-                f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
-                [row_values(e)[1:] for e in events],
-            )
+            if milestones:  # most steps have none: skipping the empty statements is measurable per step
+                self._conn.executemany(
+                    f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
+                )
+            if events:
+                self._conn.executemany(
+                    f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
+                    [row_values(e)[1:] for e in events],
+                )
             if keyframe is not None:
                 self._put_keyframe(keyframe)
 
