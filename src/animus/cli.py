@@ -156,6 +156,8 @@ def show(run_ref: str, runs_dir: Path) -> None:
         meta, totals = run_.meta, run_.totals()
         click.echo(f"run       {run_.path}")
         click.echo(f"status    {run_.status}" + (f" — {meta.get('reason')}" if meta.get("reason") else ""))
+        if meta.get("stuck_at_step"):
+            click.echo(f"watchdog  marked stuck at step {meta['stuck_at_step']} (see the stuck_* memory events)")
         click.echo(f"game      {meta.get('profile_name')} ({meta.get('rom_title')}, sha256 {meta['rom_sha256'][:12]}…)")
         click.echo(f"model     {meta.get('model')} · seed {meta.get('seed')} · label {meta.get('label')}")
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")

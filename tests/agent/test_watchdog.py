@@ -48,6 +48,8 @@ def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:
     with animus.open_run(tmp_path / "k") as run:
         assert run.status == "done" and run.totals().steps == 60
         assert "stuck_at_step" in run.meta
+    shown = run_animus("show", "k", "--runs-dir", str(tmp_path))
+    assert "watchdog  marked stuck at step" in shown.stdout
 
 
 def dog(**overrides: int) -> Watchdog:

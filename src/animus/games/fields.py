@@ -29,22 +29,24 @@ def _ascii_charset() -> dict[int, str]:
     return {code: chr(code) for code in range(0x20, 0x7F)}
 
 
-CHARSETS: dict[str, tuple[dict[int, str], int | None]] = {
+def _table(mapping: dict[int, str]) -> tuple[str, ...]:
+    """A 256-entry lookup (unknown bytes as '?'), so decoding runs at C speed through `map`."""
+    return tuple(mapping.get(code, "?") for code in range(256))
+
+
+CHARSETS: dict[str, tuple[tuple[str, ...], int | None]] = {
     # name -> (byte -> text, terminator byte or None)
-    "ascii": (_ascii_charset(), 0x00),
-    "pokemon": (_gen1_charset(), 0x50),
+    "ascii": (_table(_ascii_charset()), 0x00),
+    "pokemon": (_table(_gen1_charset()), 0x50),
 }
 
 
 def decode_text(raw: bytes, charset: str) -> str:
     """`raw` decoded with `charset`, cut at its terminator, trailing spaces removed; unknown bytes become '?'."""
     table, terminator = CHARSETS[charset]
-    out = []
-    for byte in raw:
-        if byte == terminator:
-            break
-        out.append(table.get(byte, "?"))
-    return "".join(out).rstrip()
+    if terminator is not None and (end := raw.find(terminator)) >= 0:
+        raw = raw[:end]
+    return "".join(map(table.__getitem__, raw)).rstrip()
 
 
 @dataclass(frozen=True)
