@@ -191,6 +191,97 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
     click.echo(f"{'forgot' if forget else 'noted'} {key!r}: effective from step {step}")
 
 
+# -- inspection ------------------------------------------------------------------------------------------------------
+
+ROM_OPTION = click.option("--rom", type=str, help="The run's ROM, if it is no longer where the run recorded it.")
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.argument("step", type=int)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
+@click.option("--scale", type=click.IntRange(1, 8), default=1, show_default=True)
+@ROM_OPTION
+@RUNS_DIR
+def frame(run_ref: str, step: int, out: Path, scale: int, rom: str | None, runs_dir: Path) -> None:
+    """Write the frame shown at the end of STEP (0 = the start) as a PNG."""
+    from animus.inspect.clips import write_frame
+    from animus.runs.catalog import resolve_run
+
+    write_frame(resolve_run(run_ref, runs_dir), step, out, scale, rom)
+    click.echo(f"wrote {out}")
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.option("--from", "start", type=int, required=True, help="First step.")
+@click.option("--to", "stop", type=int, required=True, help="Last step (inclusive).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="*.webp, *.gif, *.png (APNG) or *.mp4.",
+)
+@click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True, help="Steps per second.")
+@click.option("--scale", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option("--overlay", is_flag=True, help="Show the step number and its action above each frame.")
+@ROM_OPTION
+@RUNS_DIR
+def clip(
+    run_ref: str,
+    start: int,
+    stop: int,
+    out: Path,
+    fps: int,
+    scale: int,
+    overlay: bool,
+    rom: str | None,
+    runs_dir: Path,
+) -> None:
+    """Write steps --from..--to as an animation, one frame per step."""
+    from animus.inspect.clips import write_clip
+    from animus.runs.catalog import resolve_run
+
+    count = write_clip(resolve_run(run_ref, runs_dir), start, stop, out, fps, scale, overlay, rom)
+    click.echo(f"wrote {out} ({count} frames)")
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@ROM_OPTION
+@RUNS_DIR
+def verify(run_ref: str, rom: str | None, runs_dir: Path) -> None:
+    """Re-simulate a run from its start state and inputs; check every stored hash and the milestones."""
+    from animus.inspect.verify import verify_run
+    from animus.runs.catalog import resolve_run
+
+    verdict = verify_run(resolve_run(run_ref, runs_dir), rom)
+    if verdict.ok:
+        click.echo(f"OK: {verdict.steps} steps re-simulated; every hash and milestone matches")
+        return
+    click.echo(f"FAILED at step {verdict.step}: {verdict.problem} ({verdict.steps} steps matched before it)")
+    sys.exit(1)
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="JSON-lines file to write.")
+@RUNS_DIR
+def export(run_ref: str, out: Path, runs_dir: Path) -> None:
+    """Write a run's meta, steps, model calls, memory events and milestones as JSON lines."""
+    import io
+
+    from animus.inspect.export import export_run
+    from animus.runs.catalog import resolve_run
+
+    buffer = io.StringIO()  # written whole at the end, so a refused store leaves no file behind
+    lines = export_run(resolve_run(run_ref, runs_dir), buffer)
+    out.write_text(buffer.getvalue(), encoding="utf-8")
+    click.echo(f"wrote {out} ({lines} lines)")
+
+
 # -- catalogues -----------------------------------------------------------------------------------------------------
 
 

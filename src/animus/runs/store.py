@@ -56,30 +56,36 @@ class RunStore:
                 f"run directory {run_dir} already exists: continue it with `animus resume {run_dir}`, or pick "
                 "another --name."
             ) from None
-        return cls._open(run_dir, write=True)
+        return cls._open(run_dir, write=True, new=True)
 
     @classmethod
     def open(cls, run_dir: Path, *, write: bool = False) -> RunStore:
-        """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it)."""
+        """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it).
+
+        A file that is not an Animus run store (corrupt, not SQLite, another program's database, or a newer
+        schema) is refused with `RunError` before anything is written to it.
+        """
         if not (run_dir / DB_NAME).is_file():
             raise RunError(f"no run at {run_dir}: it has no {DB_NAME}. List runs with `animus runs`.")
-        return cls._open(run_dir, write=write)
+        return cls._open(run_dir, write=write, new=False)
 
     @classmethod
-    def _open(cls, run_dir: Path, *, write: bool) -> RunStore:
-        lock = None
-        if write:
-            lock = RunLock(run_dir)
-            lock.acquire()
+    def _open(cls, run_dir: Path, *, write: bool, new: bool) -> RunStore:
         conn = sqlite3.connect(run_dir / DB_NAME, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives a killed process (only power loss can take the last ones).
-        conn.execute("PRAGMA synchronous=NORMAL")
-        store = cls(run_dir, conn, lock)
-        if write:
-            store._migrate()
-        else:
-            store._check_version()
+        store = cls(run_dir, conn, None)
+        try:
+            version = store._check_version(new)  # before the lock: a bad store gets nothing written to it
+            if write:
+                store._lock = RunLock(run_dir)
+                store._lock.acquire()
+                # WAL: readers (charts, the viewer) never block the writer. NORMAL: a commit survives a killed
+                # process; only power loss can take the last ones.
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                store._migrate(version)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -97,8 +103,7 @@ class RunStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _migrate(self) -> None:
-        version = self._check_version()
+    def _migrate(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             # One transaction per migration: its DDL and the new user_version land together or not at all.
             try:
@@ -108,13 +113,19 @@ class RunStore:
                     self._conn.execute("ROLLBACK")
                 raise
 
-    def _check_version(self) -> int:
-        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+    def _check_version(self, new: bool) -> int:
+        try:
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise RunError(f"{self.run_dir / DB_NAME} is not a readable run store ({exc}): it is corrupt.") from None
         if version > SCHEMA_VERSION:
             raise RunError(
                 f"run {self.run_dir} has store schema {version}, newer than this Animus knows ({SCHEMA_VERSION}): "
                 "upgrade Animus to read it."
             )
+        if not new and (version == 0 or not {"meta", "steps"} <= tables):
+            raise RunError(f"{self.run_dir / DB_NAME} is not an Animus run store: it has no run schema.")
         return version
 
     # -- meta --------------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Inspection: charts, the replay viewer, frames and clips, verify and export. All read only a run directory."""

@@ -1,0 +1,40 @@
+"""`export_run`: a run as JSON lines, for people who want flat files.
+
+One object per line, each with a `type`: first `meta`, then every `step`, `model_call`, `memory_event` and
+`milestone`, in the order they were recorded. JSON columns of the store (inputs, tool results, state, request
+deltas, replies) are embedded as JSON, not as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from animus.runs.store import RunStore
+
+_JSON_COLUMNS = {"inputs", "tool_results", "state", "request_delta", "reply"}
+
+
+def export_run(run_dir: Path, out: TextIO) -> int:
+    """Write the run at `run_dir` to `out` as JSON lines; return the number of lines written."""
+    with RunStore.open(run_dir) as store:
+        lines = 0
+
+        def write(kind: str, row: dict[str, Any]) -> None:
+            nonlocal lines
+            record = {"type": kind} | {k: json.loads(v) if k in _JSON_COLUMNS else v for k, v in row.items()}
+            out.write(json.dumps(record) + "\n")
+            lines += 1
+
+        write("meta", store.meta())
+        for step in store.steps():
+            write("step", asdict(step))
+        for call in store.calls():
+            write("model_call", asdict(call))
+        for event in store.memory_events():
+            write("memory_event", asdict(event))
+        for milestone in store.milestones():
+            write("milestone", asdict(milestone))
+    return lines
