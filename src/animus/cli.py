@@ -193,6 +193,39 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
 
 # -- inspection ------------------------------------------------------------------------------------------------------
 
+
+@app.command()
+@click.argument("targets", nargs=-1, metavar="[RUN|DIR]...")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), help=".png, .svg or .html")
+@click.option(
+    "--x",
+    type=click.Choice(["actions", "tokens", "cost", "hours"]),
+    default="actions",
+    show_default=True,
+    help="What the x axis counts (cumulative).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["progress", "map"]),
+    default="progress",
+    show_default=True,
+    help="progress: milestones by x; map: positions visited on each map.",
+)
+@click.option("--title", type=str, help="Chart title (default: the game and the axis).")
+@RUNS_DIR
+def chart(targets: tuple[str, ...], out: Path, x: str, kind: str, title: str | None, runs_dir: Path) -> None:
+    """Chart runs' progress: milestones by actions (or tokens, cost, hours), one line per label.
+
+    With no RUN or DIR, charts every run under the runs dir.
+    """
+    from animus.inspect.charts import render_chart
+
+    summary = render_chart(list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title)
+    for warning in summary.warnings:
+        _notice(warning)
+    click.echo(summary.describe())
+
+
 ROM_OPTION = click.option("--rom", type=str, help="The run's ROM, if it is no longer where the run recorded it.")
 
 

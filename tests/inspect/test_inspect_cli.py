@@ -167,3 +167,14 @@ def test_reading_commands_refuse_a_bad_store_and_write_nothing(
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in run.iterdir()) == before, "nothing is written into the bad run"
     assert not list(tmp_path.glob("out*")), "no output file is left behind"
+
+
+def test_chart_command_writes_each_format(runs: Path, tmp_path: Path) -> None:
+    for suffix in (".png", ".svg", ".html"):
+        out = tmp_path / f"chart{suffix}"
+        result = run_animus("chart", "--runs-dir", str(runs), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert out.stat().st_size > 1000
+    bad = run_animus("chart", str(runs), "-o", str(tmp_path / "chart.bmp"))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ")
+    assert not (tmp_path / "chart.bmp").exists()

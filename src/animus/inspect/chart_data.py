@@ -1,0 +1,248 @@
+"""What a progress chart shows, read from run directories: runs, their milestones, and groups of runs by label.
+
+Contracts:
+- Reading a run touches its meta, its milestone rows, its `profile.toml` and at most its last step row (to know
+  how far the run went in actions); never a scan of its steps. A store that cannot be read is a `RunError`.
+- Milestones are placed by the profile's order. A run's *level* after a milestone is 1 + the highest profile index
+  it has reached so far (level 0 is the start), so a run's line never goes down, even if a game lets milestones
+  happen out of order.
+- A group of n runs reaches level i at the median of its runs' times to level i, counting a run that never got
+  there as infinitely late; when exactly half got there (n even) the lower median is used, so a group's median
+  line goes on while at least half its runs got there, and stops where fewer did. The band spans the best and
+  the worst run's level at each x: its leading edge is the earliest time any run reached a level, its trailing
+  edge the latest (the worst run's line, which stays flat at its last level to the chart's right edge).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from animus.errors import BadInputError, RunError
+from animus.games import Profile, load_profile
+from animus.runs.rows import MilestoneRow
+from animus.runs.store import RunStore
+
+PROFILE_FILE = "profile.toml"  # written by the runner beside run.db: the exact profile the run played with
+
+# The x axes a chart may use: name -> (axis title, value of a milestone row).
+X_AXES = {
+    "actions": "actions (game tool calls)",
+    "tokens": "tokens (cumulative)",
+    "cost": "cost (USD, cumulative)",
+    "hours": "wall-clock hours (cumulative)",
+}
+
+
+def x_value(row: MilestoneRow, x: str) -> float:
+    """The cumulative value of `row` on axis `x` (one of `X_AXES`)."""
+    if x == "actions":
+        return float(row.actions)
+    if x == "tokens":
+        return float(row.tokens)
+    if x == "cost":
+        return float(row.cost)
+    if x == "hours":
+        return row.wall_seconds / 3600.0
+    raise BadInputError(f"unknown x axis {x!r}: use one of {', '.join(X_AXES)}.")
+
+
+@dataclass(frozen=True)
+class Reached:
+    """One milestone a run reached: its index in the chart's profile, and the row as stored."""
+
+    index: int
+    row: MilestoneRow
+
+
+@dataclass(frozen=True)
+class RunSeries:
+    """One run as a chart needs it."""
+
+    id: str
+    path: Path
+    label: str
+    model: str
+    seed: object
+    status: str
+    profile: Profile
+    reached: tuple[Reached, ...]  # in the order they were reached
+    last_actions: int  # the run's cumulative actions after its last step (0 if it has none)
+
+    def level_times(self, x: str, levels: int) -> list[float]:
+        """For levels 1..`levels`, the first x at which this run's level was at least that (inf if never)."""
+        times = [math.inf] * levels
+        for r in self.reached:
+            value = x_value(r.row, x)
+            # Reaching index k reaches every level up to k + 1: keep the earliest time for each.
+            for level in range(r.index + 1):
+                times[level] = min(times[level], value)
+        return times
+
+
+@dataclass(frozen=True)
+class Group:
+    """The runs that share a label, and the curves drawn for them (levels 1..n; inf/None where undrawn)."""
+
+    label: str
+    runs: tuple[RunSeries, ...]
+    median: tuple[float, ...]  # inf where fewer than half of the runs got there
+    low: tuple[float, ...]  # the earliest run's time (the band's leading edge); inf where no run got there
+    high: tuple[float, ...]  # the latest run's time (the trailing edge); inf where any run never got there
+
+    @property
+    def legend(self) -> str:
+        return self.label if len(self.runs) == 1 else f"{self.label} (n={len(self.runs)})"
+
+
+def read_run(run_dir: Path) -> RunSeries:
+    """Read one run's meta, milestones, profile and last step. `RunError` when any of them cannot be read."""
+    try:
+        with RunStore.open(run_dir) as store:
+            meta = store.meta()
+            rows = store.milestones()
+            last = store.step(store.last_step())
+    except sqlite3.DatabaseError as exc:  # a damaged file that passed the store's own open checks
+        raise RunError(f"run {run_dir} cannot be read ({exc}): its run.db is damaged.") from None
+    except (ValueError, TypeError) as exc:  # meta values that are not JSON, rows of the wrong shape
+        raise RunError(f"run {run_dir} cannot be read ({exc}): its run.db is damaged.") from None
+    profile_path = run_dir / PROFILE_FILE
+    if not profile_path.is_file():
+        raise RunError(f"run {run_dir} has no {PROFILE_FILE}: it is incomplete, so its milestones cannot be placed.")
+    profile = load_profile(str(profile_path))
+    order = {m.id: i for i, m in enumerate(profile.milestones)}
+    reached = tuple(Reached(order[r.id], r) for r in rows if r.id in order)
+    return RunSeries(
+        id=str(meta.get("id") or run_dir.name),
+        path=run_dir,
+        label=str(meta.get("label") or meta.get("model") or run_dir.name),
+        model=str(meta.get("model", "?")),
+        seed=meta.get("seed"),
+        status=str(meta.get("status", "?")),
+        profile=profile,
+        reached=reached,
+        last_actions=last.actions if last is not None else 0,
+    )
+
+
+def align_profiles(runs: Sequence[RunSeries]) -> tuple[list[RunSeries], list[str]]:
+    """Put every run on the first run's profile; return the runs and warnings for the ones that differ.
+
+    Runs whose profile has other milestones (by id and order) are kept, charted against the first run's
+    milestones: the ones it does not know are left out, and a warning says so. Mixing games is allowed because a
+    profile edited between runs is a normal thing to compare; mixing unrelated games is what the warning is for.
+    """
+    first = runs[0].profile
+    ids = [m.id for m in first.milestones]
+    order = {mid: i for i, mid in enumerate(ids)}
+    out: list[RunSeries] = []
+    odd: list[str] = []
+    for run in runs:
+        if [m.id for m in run.profile.milestones] == ids:
+            out.append(run)
+            continue
+        odd.append(f"{run.id} ({run.profile.id})")
+        kept = tuple(Reached(order[r.row.id], r.row) for r in run.reached if r.row.id in order)
+        out.append(replace(run, profile=first, reached=kept))
+    warnings = []
+    if odd:
+        warnings.append(
+            f"{len(odd)} run(s) use a profile with other milestones than {runs[0].id}'s ({first.id}): "
+            f"{', '.join(odd[:5])}{' ...' if len(odd) > 5 else ''}; they are charted against {first.id}'s "
+            "milestones, and the milestones it does not have are left out."
+        )
+    return out, warnings
+
+
+def group_runs(runs: Sequence[RunSeries], x: str) -> list[Group]:
+    """Runs grouped by label, in the order each label first appears, with their median and min-max curves."""
+    levels = len(runs[0].profile.milestones)
+    by_label: dict[str, list[RunSeries]] = {}
+    for run in runs:
+        by_label.setdefault(run.label, []).append(run)
+    groups = []
+    for label, members in by_label.items():
+        times = [run.level_times(x, levels) for run in members]
+        columns = [sorted(t[level] for t in times) for level in range(levels)]
+        groups.append(
+            Group(
+                label,
+                tuple(members),
+                median=tuple(_median(c) for c in columns),
+                low=tuple(c[0] for c in columns),
+                high=tuple(c[-1] for c in columns),
+            )
+        )
+    return groups
+
+
+def _median(column: Sequence[float]) -> float:
+    """The median of sorted times with inf for unreached; the lower one when the upper is inf (exactly half got)."""
+    n = len(column)
+    if n % 2:
+        return column[n // 2]
+    a, b = column[n // 2 - 1], column[n // 2]
+    return a if b == math.inf else (a + b) / 2
+
+
+def step_points(times: Sequence[float], start: float = 0.0) -> list[tuple[float, int]]:
+    """The corners of a step line through levels 0..: (x, level) pairs, from (start, 0) to the last finite level.
+
+    `times[i]` is when level i + 1 was reached (non-decreasing, inf once unreached). Equal times collapse into
+    one vertical jump.
+    """
+    points = [(start, 0)]
+    for level, t in enumerate(times, start=1):
+        if t == math.inf:
+            break
+        points.append((t, level - 1))
+        points.append((t, level))
+    return points
+
+
+def band_edges(low: Sequence[float], high: Sequence[float], xmax: float) -> tuple[list[float], list[int], list[int]]:
+    """A group's min-max band as step-post samples: xs from 0 to `xmax`, the best and the worst level at each."""
+    xs = sorted({0.0, xmax, *(t for t in (*low, *high) if t <= xmax)})
+    best = [sum(1 for t in low if t <= v) for v in xs]
+    worst = [sum(1 for t in high if t <= v) for v in xs]
+    return xs, best, worst
+
+
+def x_limit(runs: Sequence[RunSeries], x: str) -> float:
+    """The right end of the x axis: the largest value any run reached (and, on actions, its last step); 1 if 0."""
+    values = [x_value(r.row, x) for run in runs for r in run.reached]
+    if x == "actions":
+        values += [float(run.last_actions) for run in runs]
+    top = max(values, default=0.0)
+    return top if top > 0 else 1.0
+
+
+# Colors of the groups, in order (matplotlib's tab10, so both renderers agree).
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+
+
+def color(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def level_labels(profile: Profile) -> list[str]:
+    """The y axis, bottom to top: the start, then every milestone of the profile (reached or not) in its order."""
+    return ["(start)", *(m.label for m in profile.milestones)]
+
+
+def jump_tops(times: Sequence[float]) -> list[tuple[float, int]]:
+    """Where a step line lands: for each distinct finite time, the highest level reached then, as (x, level).
+
+    A marker goes only there, so a run that jumped over a milestone (reached a later one first) shows no dot on
+    the milestone it skipped.
+    """
+    tops: dict[float, int] = {}
+    for level, t in enumerate(times, start=1):
+        if t != math.inf:
+            tops[t] = level
+    return sorted(tops.items())

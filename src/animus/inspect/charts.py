@@ -1,0 +1,170 @@
+"""`animus chart`: progress charts of runs (milestones against actions, tokens, cost or hours) and map heat maps.
+
+    render_chart([Path("runs")], Path("chart.png"))                      # every run under ./runs
+    render_chart([run_a, run_b], Path("chart.html"), x="tokens")         # one interactive, offline page
+    render_chart([run_a], Path("where.png"), kind="map")                 # visits per (x, y) on each map
+
+Contracts:
+- The format is the output's extension: .png and .svg (matplotlib, Agg backend, imported only when needed) or
+  .html (one self-contained page under 1 MB for any realistic set of runs, no plotting library, works offline;
+  a map chart's page embeds its PNG). Anything else is a `BadInputError` naming the formats.
+- Every argument is checked and every run read before anything is written, and the file is written to a
+  temporary name then renamed: a failure leaves no file and no partial file behind.
+- A progress chart reads each run's meta, milestone rows, profile.toml and last step only (see `chart_data`).
+  A map chart scans every step (see `chart_map`).
+- Runs are grouped by their meta `label`. Runs on different profiles are charted against the first run's
+  profile, with a warning in `ChartSummary.warnings` (see `chart_data.align_profiles`).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from animus.errors import BadInputError
+from animus.inspect.chart_data import X_AXES, align_profiles, group_runs, read_run
+from animus.runs.catalog import DEFAULT_RUNS_DIR, find_runs, resolve_run
+
+FORMATS = (".png", ".svg", ".html")
+KINDS = ("progress", "map")
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    """What `render_chart` wrote."""
+
+    out: Path
+    kind: str
+    x: str
+    format: str  # "png", "svg" or "html"
+    runs: int
+    groups: tuple[tuple[str, int], ...]  # (label, number of runs), in legend order
+    milestones: int  # on the y axis (the profile's full list)
+    bytes: int
+    warnings: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """One line for the CLI: where the chart is and what is in it."""
+        groups = ", ".join(f"{label} ({n})" for label, n in self.groups)
+        what = f"{self.milestones} milestones by {self.x}" if self.kind == "progress" else "map visits"
+        return f"wrote {self.out} ({self.format}, {self.bytes:,} bytes): {self.runs} run(s), {what}; groups: {groups}"
+
+
+def collect_runs(targets: Sequence[Path | str], runs_dir: Path = DEFAULT_RUNS_DIR) -> list[Path]:
+    """The run directories `targets` name, in order, each once; `runs_dir` when `targets` is empty.
+
+    A target is a run directory, a directory of runs (or of runs dirs), or a run id under `runs_dir`.
+    `BadInputError` (or `RunError`) when a target names nothing, or when no run is found at all.
+    """
+    found: list[Path] = []
+    for target in targets or [runs_dir]:
+        path = Path(target)
+        if path.is_dir():
+            runs = find_runs(path)
+            if not runs:
+                raise BadInputError(f"no runs under {path}: give run directories or a runs dir (see `animus runs`).")
+            found += runs
+        elif path.exists():
+            raise BadInputError(f"{path} is not a run or a directory of runs: give run directories or a runs dir.")
+        else:
+            found.append(resolve_run(str(target), runs_dir))  # a run id; RunError names what was tried
+    unique: dict[Path, Path] = {}
+    for run in found:
+        unique.setdefault(run.resolve(), run)
+    return list(unique.values())
+
+
+def check_output(out: Path) -> str:
+    """The format of `out` by its extension ("png", "svg", "html"); `BadInputError` for any other or a dir."""
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise BadInputError(
+            f"cannot write a chart to {out}: unknown format {suffix or '(no extension)'!r}; "
+            f"use a file ending in {', '.join(FORMATS)}."
+        )
+    if out.is_dir():
+        raise BadInputError(f"cannot write a chart to {out}: it is a directory; give a file name.")
+    return suffix[1:]
+
+
+def render_chart(
+    targets: Sequence[Path | str],
+    out: Path,
+    x: str = "actions",
+    kind: str = "progress",
+    runs_dir: Path = DEFAULT_RUNS_DIR,
+    title: str | None = None,
+) -> ChartSummary:
+    """Chart the runs `targets` name (see `collect_runs`) into `out`, whose extension picks the format.
+
+    `x` is the progress chart's axis (`actions`, `tokens`, `cost` or `hours`); `kind` is `progress` or `map`.
+    Raises an `AnimusError` with one line and writes nothing on bad input: an unknown format, axis or kind, no
+    runs, a run that cannot be read, a map chart of a profile without a map position.
+    """
+    fmt = check_output(out)
+    if x not in X_AXES:
+        raise BadInputError(f"unknown x axis {x!r}: use one of {', '.join(X_AXES)}.")
+    if kind not in KINDS:
+        raise BadInputError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}.")
+    paths = collect_runs(targets, runs_dir)
+    originals = [read_run(p) for p in paths]
+    runs, warnings = align_profiles(originals)
+    profile = runs[0].profile
+    groups = group_runs(runs, x)
+    if kind == "progress":
+        title = title or f"{profile.name}: milestones by {x}"
+        if fmt == "html":
+            from animus.inspect.chart_html import progress_html
+
+            data = progress_html(groups, profile, x, title)
+        else:
+            from animus.inspect.chart_plot import progress_png_svg
+
+            data = progress_png_svg(groups, profile, x, title, fmt)
+    else:
+        from animus.inspect.chart_map import count_visits
+        from animus.inspect.chart_plot import map_png_svg
+
+        # Each run's own profile reads its positions; the first one names the maps.
+        maps = count_visits(paths, [r.profile for r in originals])
+        title = title or f"{profile.name}: positions visited ({len(runs)} run{'s' if len(runs) != 1 else ''})"
+        data = map_png_svg(maps, title, "png" if fmt == "html" else fmt)
+        if fmt == "html":
+            data = _image_page(data, title)
+    _write_atomically(out, data)
+    return ChartSummary(
+        out=out,
+        kind=kind,
+        x=x,
+        format=fmt,
+        runs=len(runs),
+        groups=tuple((g.label, len(g.runs)) for g in groups),
+        milestones=len(profile.milestones),
+        bytes=len(data),
+        warnings=tuple(warnings),
+    )
+
+
+def _image_page(png: bytes, title: str) -> bytes:
+    """A map chart as a self-contained page: the PNG inline as a data URL (a heat map has no points to hover)."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<body><img alt="{escape(title)}" src="{src}" style="max-width:100%"></body></html>\n'
+    ).encode()
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write `data` to `out` through a temporary file in the same directory, so `out` is whole or untouched."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadInputError(f"cannot write the chart to {out} ({exc.strerror or exc}): check the path.") from None
