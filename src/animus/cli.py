@@ -391,8 +391,10 @@ def _report(end: Any) -> None:
     click.echo(
         f"run {end.run_dir}: {end.status} — {end.reason}\n"
         f"  {end.steps} steps · {end.actions} actions · {end.milestones} milestones\n"
-        f"  next: animus show {end.run_dir}"
-        + (f"   |   animus resume {end.run_dir}" if _resumable(end.status, end.reason) else "")
+        f"  next: animus show {end.run_dir}\n"
+        f"        animus chart {end.run_dir} -o progress.png\n"
+        f"        animus replay {end.run_dir}"
+        + (f"\n        animus resume {end.run_dir}" if _resumable(end.status, end.reason) else "")
     )
     if end.status == "failed":
         sys.exit(1)

@@ -28,7 +28,7 @@ def test_scripted_walkthrough_reaches_every_milestone_and_show_lists_them(tmp_pa
     result = run_animus("run", "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
     assert result.returncode == 0, result.stderr
     assert "done — finished" in result.stdout
-    assert "animus show" in result.stdout
+    assert all(f"animus {verb} " in result.stdout for verb in ("show", "chart", "replay"))
 
     shown = run_animus("show", "w", "--runs-dir", str(tmp_path))
     assert shown.returncode == 0, shown.stderr
