@@ -231,6 +231,23 @@ ROM_OPTION = click.option("--rom", type=str, help="The run's ROM, if it is no lo
 
 @app.command()
 @click.argument("run_ref", metavar="RUN")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; not loopback = a warning.")
+@ROM_OPTION
+@RUNS_DIR
+def replay(run_ref: str, port: int, host: str, rom: str | None, runs_dir: Path) -> None:
+    """Serve the replay viewer of a run on 127.0.0.1 until Ctrl-C. Opens no browser: visit the printed URL."""
+    from animus.inspect.server import serve
+    from animus.runs.catalog import resolve_run
+
+    def ready(url: str) -> None:
+        click.echo(f"replay viewer at {url} (Ctrl-C to stop)")
+
+    serve(resolve_run(run_ref, runs_dir), host, port, ready=ready, rom=rom)
+
+
+@app.command()
+@click.argument("run_ref", metavar="RUN")
 @click.argument("step", type=int)
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
 @click.option("--scale", type=click.IntRange(1, 8), default=1, show_default=True)

@@ -178,3 +178,28 @@ def test_chart_command_writes_each_format(runs: Path, tmp_path: Path) -> None:
     bad = run_animus("chart", str(runs), "-o", str(tmp_path / "chart.bmp"))
     assert bad.returncode == 2 and bad.stderr.startswith("error: ")
     assert not (tmp_path / "chart.bmp").exists()
+
+
+def test_replay_command_serves_on_loopback_and_exits_0_on_ctrl_c(runs: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import animus_env
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "animus", "replay", "w", "--runs-dir", str(runs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=animus_env(),
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("replay viewer at http://127.0.0.1:"), line
+        url = line.split()[3]
+        with urllib.request.urlopen(url + "api/meta", timeout=30) as response:
+            assert json.loads(response.read())["milestone_count"] == 8
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

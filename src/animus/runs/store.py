@@ -210,7 +210,9 @@ class RunStore:
     def steps(self, start: int = 1, stop: int | None = None) -> Iterator[StepRow]:
         """Steps `start`..`stop` (inclusive), in order."""
         return self._rows(
-            StepRow, "SELECT * FROM steps WHERE step >= ? AND step <= ? ORDER BY step", (start, stop or 2**62)
+            StepRow,
+            "SELECT * FROM steps WHERE step >= ? AND step <= ? ORDER BY step",
+            (start, 2**62 if stop is None else stop),
         )
 
     def step(self, number: int) -> StepRow | None:
