@@ -138,6 +138,8 @@ CORRUPT = {
         ["clip", "{run}", "--from", "1", "--to", "3", "-o", "{out}.gif"],
         ["verify"],
         ["export", "{run}", "-o", "{out}.jsonl"],
+        ["chart", "{run}", "-o", "{out}.png"],
+        ["replay"],
         ["resume"],
     ],
 )
