@@ -12,7 +12,6 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,27 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished mock run of Animus Quest, with a keyframe every 10 steps."""
-    runs = tmp_path_factory.mktemp("runs")
-    config = load_config(overrides={"model": "mock", "seed": 0}, sets=("record.keyframe_every=10",))
-    end = start_run(config, runs, "r")
-    assert end.status == "done" and end.steps > 30
-    return end.run_dir
-
-
-@pytest.fixture(scope="module")
-def server(run_dir: Path) -> Iterator[ViewerServer]:
-    srv = make_server(run_dir)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.close()
-    thread.join(5)
 
 
 def fetch(srv: ViewerServer, path: str) -> bytes:

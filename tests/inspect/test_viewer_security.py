@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import http.client
 import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from animus.config import load_config
 from animus.inspect import server as viewer
 from animus.inspect import viewer_data
 from animus.inspect.server import ViewerServer, make_server
-from animus.runs.runner import start_run
 
 SQLITE_MAGIC = b"SQLite format 3"
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    runs = tmp_path_factory.mktemp("runs")
-    end = start_run(load_config(overrides={"model": "mock", "seed": 0}), runs, "r")
-    assert end.status == "done"
-    return end.run_dir
-
-
-@pytest.fixture(scope="module")
-def server(run_dir: Path) -> Iterator[ViewerServer]:
-    srv = make_server(run_dir)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.close()
-    thread.join(5)
 
 
 def request(
