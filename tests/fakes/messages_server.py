@@ -1,0 +1,238 @@
+"""A fake Anthropic Messages API (`POST /v1/messages`, non-streaming) on 127.0.0.1, for tests.
+
+    with FakeMessagesServer([ToolUse(thinking="look"), Fault.overloaded(), Text("done")]) as server:
+        client = anthropic.Anthropic(api_key="test", base_url=server.url)
+        ...
+        assert server.violations == []
+
+Each valid request takes the next item of the queue: a reply (`ToolUse`, `Text`, `MaxTokens`,
+`Refusal`, `PauseTurn`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with the
+default reply: `ToolUse()` — `press_buttons {"buttons": ["a"]}` with a short thinking block.
+Thinking blocks are only sent when the request enables thinking (`enabled` or `adaptive`).
+
+Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
+naming the rule, is recorded in `.violations`, and does not consume the queue. Missing `x-api-key`
+is a 401 and a missing `anthropic-version` a 400; both are recorded in `.violations` too.
+
+Usage is a deterministic heuristic: ceil(characters / 3.5) over the request's strings (minus image
+data and signatures) plus 1,600 per image. The request is read as a sequence of parts (tools, then
+system blocks, then message blocks); the parts up to the last `cache_control` breakpoint are the
+cached prefix: a cache read if the same prefix was seen before, otherwise a cache write. Output
+tokens are ceil(characters of the reply's text, thinking and tool input / 3.5).
+
+The spend-limit fault is a 429 rate_limit_error whose message is `SPEND_LIMIT_MESSAGE`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.fakes.messages_replies import (
+    SPEND_LIMIT_MESSAGE,
+    DropConnection,
+    Fault,
+    MaxTokens,
+    PauseTurn,
+    Refusal,
+    Reply,
+    Scripted,
+    Text,
+    ToolUse,
+)
+from tests.fakes.messages_rules import Violation, _blocks, _Checker, _tokens
+
+__all__ = [
+    "SPEND_LIMIT_MESSAGE",
+    "DropConnection",
+    "FakeMessagesServer",
+    "Fault",
+    "MaxTokens",
+    "PauseTurn",
+    "Refusal",
+    "Text",
+    "ToolUse",
+]
+
+# ---- the server -------------------------------------------------------------------------------
+
+
+class FakeMessagesServer:
+    """The fake API in a background thread; see the module docstring."""
+
+    def __init__(self, replies: list[Scripted] | None = None, api_key: str | None = None) -> None:
+        self.queue: list[Scripted] = list(replies or [])
+        self.api_key = api_key  # None: any non-empty key is accepted
+        self.requests: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []
+        self.violations: list[str] = []
+        self._checker = _Checker()
+        self._prefixes: set[str] = set()
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="fake-messages", daemon=True
+        )
+        self._thread.start()
+
+    def __enter__(self) -> FakeMessagesServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def add(self, *items: Scripted) -> None:
+        with self._lock:
+            self.queue.extend(items)
+
+    def next_id(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}_fake{self._counter:06d}"
+
+    def handle(self, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        """(status, JSON body or None to drop the connection, extra headers) for one POST /v1/messages."""
+        with self._lock:
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = None
+            self.requests.append(body)
+            if not headers.get("x-api-key") or (self.api_key and headers["x-api-key"] != self.api_key):
+                return self._refuse(401, "authentication_error", "x-api-key: invalid or missing x-api-key header")
+            if not headers.get("anthropic-version"):
+                return self._refuse(400, "invalid_request_error", "anthropic-version: header is required")
+            if not isinstance(body, dict):
+                return self._refuse(400, "invalid_request_error", "body: the request body is not a JSON object")
+            try:
+                self._checker.check(body)
+            except Violation as exc:
+                return self._refuse(400, "invalid_request_error", str(exc))
+            item = self.queue.pop(0) if self.queue else ToolUse()
+            if isinstance(item, DropConnection):
+                return 0, None, {}
+            if isinstance(item, Fault):
+                extra = {"retry-after": str(item.retry_after)} if item.retry_after is not None else {}
+                return item.status, _error(item.error_type, item.message), extra
+            reply = self._reply(body, item)
+            self.responses.append(reply)
+            return 200, reply, {}
+
+    def _refuse(self, status: int, kind: str, message: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        self.violations.append(message)
+        return status, _error(kind, message), {}
+
+    def _reply(self, body: dict[str, Any], spec: Reply) -> dict[str, Any]:
+        thinking_on = (body.get("thinking") or {}).get("type") in {"enabled", "adaptive"}
+        content: list[dict[str, Any]] = []
+        if isinstance(spec, ToolUse):
+            think: dict[str, Any] | None = None
+            if thinking_on and spec.redacted:
+                data = base64.b64encode(hashlib.sha256(self.next_id("redacted").encode()).digest() * 3).decode()
+                think = {"type": "redacted_thinking", "data": data}
+                self._checker.sent_redacted.add(data)
+            elif thinking_on and spec.thinking:
+                digest = hashlib.sha256(f"{spec.thinking}|{self.next_id('sig')}".encode()).digest()
+                think = {
+                    "type": "thinking",
+                    "thinking": spec.thinking,
+                    "signature": base64.b64encode(digest * 4).decode(),
+                }
+                self._checker.sent_thinking[think["signature"]] = spec.thinking
+            if think:
+                content.append(think)
+            if spec.text:
+                content.append({"type": "text", "text": spec.text})
+            tool_id = self.next_id("toolu")
+            content.append({"type": "tool_use", "id": tool_id, "name": spec.name, "input": spec.input})
+            if think:
+                self._checker.thinking_of_tool[tool_id] = think
+            stop = "tool_use"
+        else:
+            stop = {Text: "end_turn", MaxTokens: "max_tokens", Refusal: "refusal", PauseTurn: "pause_turn"}[type(spec)]
+            if spec.text:
+                content.append({"type": "text", "text": spec.text})
+        return {
+            "id": self.next_id("msg"),
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {**self._usage(body), "output_tokens": max(1, _tokens(content))},
+        }
+
+    def _usage(self, body: dict[str, Any]) -> dict[str, int]:
+        parts: list[Any] = list(body.get("tools") or [])
+        system = body.get("system")
+        parts += system if isinstance(system, list) else [system] if system else []
+        for message in body["messages"]:
+            parts += _blocks(message["content"])
+        marked = [i for i, p in enumerate(parts) if isinstance(p, dict) and p.get("cache_control")]
+        total = _tokens(parts)
+        if not marked:
+            return {"input_tokens": total, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        prefix = parts[: marked[-1] + 1]
+        cached = _tokens(prefix)
+        key = hashlib.sha256(json.dumps([body["model"], prefix], sort_keys=True).encode()).hexdigest()
+        seen = key in self._prefixes
+        self._prefixes.add(key)
+        return {
+            "input_tokens": total - cached,
+            "cache_creation_input_tokens": 0 if seen else cached,
+            "cache_read_input_tokens": cached if seen else 0,
+        }
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def _handler_for(server: FakeMessagesServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if self.path.split("?")[0] != "/v1/messages":
+                self._send(404, _error("not_found_error", f"Not found: {self.path}"), {})
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body, extra = server.handle(headers, raw)
+            if body is None:  # dropped connection: no response at all
+                self.close_connection = True
+                return
+            self._send(status, body, extra)
+
+        def do_GET(self) -> None:
+            self._send(404, _error("not_found_error", f"Not found: {self.path}"), {})
+
+        def _send(self, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            with server._lock:
+                self.send_header("request-id", server.next_id("req"))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
