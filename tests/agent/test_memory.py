@@ -43,7 +43,7 @@ def test_summaries_keep_every_request_within_the_budget(tmp_path: Path) -> None:
             assert all(heading in event.content for heading in SUMMARY_SECTIONS)
 
 
-def test_summarize_request_asks_for_the_sections(tmp_path: Path) -> None:
+def test_summarize_request_asks_for_the_sections() -> None:
     from animus.agent.prompts import SUMMARY_PROMPT
 
     assert all(heading in SUMMARY_PROMPT for heading in SUMMARY_SECTIONS)
