@@ -20,7 +20,9 @@ MAX_STEPS = 8000
 
 def one(args: tuple[int, int]) -> Outcome:
     budget, seed = args
-    return play({"model": "mock", "seed": seed, "budget.steps": MAX_STEPS}, (f"thinking.budget_tokens={budget}",))
+    # A budget of 0 stands for thinking turned off (a real budget is at least 1024).
+    think = "thinking.type=disabled" if budget == 0 else f"thinking.budget_tokens={budget}"
+    return play({"model": "mock", "seed": seed, "budget.steps": MAX_STEPS}, (think,))
 
 
 def main() -> None:

@@ -40,7 +40,8 @@ def app() -> None:
 @app.command()
 @click.option("--rom", type=str, help="ROM to play (default: the bundled Animus Quest).")
 @click.option("--game", type=str, help="Profile: a built-in name or a TOML path (default: chosen by the ROM).")
-@click.option("--model", type=str, help="Model, e.g. random or scripted:PATH (see `animus models`).")
+@click.option("--model", type=str, help="Model, e.g. random, scripted:PATH, anthropic:MODEL (see `animus models`).")
+@click.option("--base-url", type=str, help="API endpoint of a remote model (default: the SDK's).")
 @click.option("--steps", type=int, help="Step budget (model replies). Default 2000.")
 @click.option("--seed", type=int, help="Seed (default 0).")
 @click.option("--label", type=str, help="Group label for charts (default: the model name).")
@@ -56,6 +57,7 @@ def run(
     rom: str | None,
     game: str | None,
     model: str | None,
+    base_url: str | None,
     steps: int | None,
     seed: int | None,
     label: str | None,
@@ -77,6 +79,7 @@ def run(
         "rom": rom,
         "game": game,
         "model": model,
+        "model.base_url": base_url,
         "seed": seed,
         "label": label,
         "budget.steps": steps,
@@ -161,7 +164,8 @@ def show(run_ref: str, runs_dir: Path) -> None:
         click.echo(f"game      {meta.get('profile_name')} ({meta.get('rom_title')}, sha256 {meta['rom_sha256'][:12]}…)")
         click.echo(f"model     {meta.get('model')} · seed {meta.get('seed')} · label {meta.get('label')}")
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
-        click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}")
+        unknown = f" + {totals.unpriced_calls} calls of unknown cost (no price)" if totals.unpriced_calls else ""
+        click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}{unknown}")
         milestones = run_.milestones()
         click.echo(f"milestones {len(milestones)}/{meta.get('milestone_count')}")
         for m in milestones:
@@ -398,7 +402,7 @@ def _notice(text: str) -> None:
 
 
 def _resumable(status: str, reason: str) -> bool:
-    return status == "stopped" or (status == "done" and not reason.startswith("finished"))
+    return status in ("stopped", "error") or (status == "done" and not reason.startswith("finished"))
 
 
 def _report(end: Any) -> None:
@@ -413,7 +417,7 @@ def _report(end: Any) -> None:
         f"        animus replay {end.run_dir}"
         + (f"\n        animus resume {end.run_dir}" if _resumable(end.status, end.reason) else "")
     )
-    if end.status == "failed":
+    if end.status in ("failed", "error"):  # error: the model's API refused or stayed down; fix it and resume
         sys.exit(1)
 
 

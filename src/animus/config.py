@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from animus.errors import ConfigError
 
@@ -55,12 +55,39 @@ class MemoryConfig(_Section):
     notes_max_chars: int = Field(4000, ge=100, description="Total size of the long-term notes.")
 
 
+class ModelConfig(_Section):
+    """Which model plays, and how a remote backend reaches it. A plain string (`model = "mock"`) names it."""
+
+    name: str = Field("mock", description="Model spec: mock, random, scripted:PATH, anthropic:MODEL, openai:MODEL.")
+    max_tokens: int = Field(16000, ge=1, description="Largest reply, thinking included (remote backends).")
+    base_url: str | None = Field(None, description="API endpoint; none means the SDK's default or its env var.")
+    timeout_seconds: float = Field(600.0, gt=0, description="Timeout of one HTTP request.")
+    retry_minutes: float = Field(360.0, ge=0, description="How long to keep retrying an outage before stopping.")
+    retry_base_seconds: float = Field(2.0, gt=0, description="First backoff ceiling; it doubles per attempt.")
+    retry_max_seconds: float = Field(300.0, gt=0, description="Largest single wait between retries.")
+    images: bool = Field(True, description="Send the screen as an image (remote backends that take images).")
+    image_scale: float = Field(2.0, ge=0.5, le=8, description="Scale of the 160x144 screen sent as a PNG.")
+    grid_overlay: bool = Field(False, description="Draw the 8x8 tile grid with coordinates on the image.")
+    cache: bool = Field(True, description="Mark cache breakpoints (prompt caching) where the API supports it.")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature; none: the API's.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
 class ThinkingConfig(_Section):
     """How much a model may think. Setting only budget_tokens implies type = enabled."""
 
     type: Literal["enabled", "adaptive", "disabled"] | None = None
-    budget_tokens: int | None = Field(None, ge=0)
-    effort: str | None = None
+    budget_tokens: int | None = Field(None, ge=0, description="Thinking tokens with type enabled: >= 1024.")
+    effort: str | None = Field(None, description="low, medium, high or max (adaptive thinking, OpenAI reasoning).")
+
+    @property
+    def kind(self) -> str | None:
+        """The effective type: a budget alone means enabled."""
+        return self.type if self.type is not None else ("enabled" if self.budget_tokens is not None else None)
 
 
 class WatchdogConfig(_Section):
@@ -98,7 +125,7 @@ class RunConfig(_Section):
 
     rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
     game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
-    model: str = Field("mock", description="Model name, e.g. mock, random or scripted:PATH.")
+    model: ModelConfig = ModelConfig()
     seed: int = 0
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
     stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")
@@ -114,10 +141,25 @@ class RunConfig(_Section):
         default_factory=dict, description="Per model name (as the backend reports it, or the --model name): prices."
     )
 
+    @model_validator(mode="after")
+    def _check_thinking(self) -> RunConfig:
+        t, max_tokens = self.thinking, self.model.max_tokens
+        if t.kind == "enabled":
+            if t.budget_tokens is None:
+                raise ValueError("thinking.type = enabled needs thinking.budget_tokens (at least 1024)")
+            if not 1024 <= t.budget_tokens < max_tokens:
+                raise ValueError(
+                    f"thinking.budget_tokens must be at least 1024 and below model.max_tokens ({max_tokens}); "
+                    f"got {t.budget_tokens}. Raise model.max_tokens or lower the budget"
+                )
+        elif t.kind == "adaptive" and t.budget_tokens is not None:
+            raise ValueError("thinking.budget_tokens applies to type = enabled; adaptive thinking takes effort")
+        return self
+
     @property
     def group_label(self) -> str:
         """The label charts group this run by."""
-        return self.label or self.model
+        return self.label or self.model.name
 
     def to_json(self) -> str:
         """The resolved config as JSON, as stored in a run."""
@@ -138,6 +180,8 @@ def load_config(
     data: dict[str, Any] = {}
     if path is not None:
         data = _read_toml(Path(path))
+    if isinstance(data.get("model"), str):  # `model = "NAME"` is short for [model] name = "NAME"
+        data["model"] = {"name": data["model"]}
     for key, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, key, value)
@@ -182,6 +226,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     parts = key.split(".")
+    if parts == ["model"] and isinstance(value, str):  # --model NAME keeps the other model.* settings
+        parts = ["model", "name"]
     node = data
     for part in parts[:-1]:
         child = node.setdefault(part, {})
@@ -197,6 +243,8 @@ def _describe(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"]) or "config"
         if err["type"] == "extra_forbidden":
             problems.append(f"{where}: unknown key (see `animus run --help` and the README's config table)")
+        elif err["type"] == "value_error":  # a rule across keys: its message names them
+            problems.append(str(err.get("ctx", {}).get("error", err["msg"])))
         else:
             problems.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
     return "bad config: " + "; ".join(problems)

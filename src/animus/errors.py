@@ -64,3 +64,15 @@ class ModelError(BadInputError):
 
 class ProfileError(BadInputError):
     """A game profile that cannot be used: unknown name, bad TOML, a missing or wrong key, an unsafe expression."""
+
+
+class ContextOverflow(AnimusError):
+    """A request was longer than the model's context window. The loop summarizes its context and asks again."""
+
+
+class ModelInterrupted(BaseException):
+    """Raised by the signal handler while a model call is in flight (waiting on the network or on a retry).
+
+    A `BaseException`, like `KeyboardInterrupt`, so that SDKs' own `except Exception` blocks let it through. The
+    call is abandoned: nothing of it was recorded, so the run is consistent and resumes at the same step.
+    """

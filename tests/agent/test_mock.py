@@ -72,7 +72,7 @@ def test_mock_runs_are_deterministic(tmp_path: Path, quest_run: Path) -> None:
 
 
 def test_mock_without_thinking_still_plays_but_thinks_nothing(tmp_path: Path, quest_run: Path) -> None:
-    run_dir = play(tmp_path, "nothink", **{"thinking.budget_tokens": 0, "budget.steps": 400})
+    run_dir = play(tmp_path, "nothink", **{"thinking.type": "disabled", "budget.steps": 400})
     with animus.open_run(run_dir) as run:
         acts = [run.reply(c) for c in run.model_calls() if c.purpose == "act"]
         assert acts and all(not r.thinking for r in acts)

@@ -62,6 +62,7 @@ class Fault:
     error_type: str
     message: str
     retry_after: int | None = None
+    details: dict[str, Any] | None = None  # the error's `details` (the API names spend limits there)
 
     @classmethod
     def overloaded(cls) -> Fault:
@@ -73,7 +74,7 @@ class Fault:
 
     @classmethod
     def spend_limit(cls) -> Fault:
-        return cls(429, "rate_limit_error", SPEND_LIMIT_MESSAGE)
+        return cls(429, "rate_limit_error", SPEND_LIMIT_MESSAGE, details={"error_code": "enforced_spend_limit_reached"})
 
     @classmethod
     def server_error(cls) -> Fault:

@@ -207,8 +207,18 @@ class _Checker:
 # ---- usage ------------------------------------------------------------------------------------
 
 
+def image_tokens(block: dict[str, Any]) -> int:
+    """ceil(width * height / 750) from the PNG header; IMAGE_TOKENS when the size cannot be read."""
+    try:
+        data = base64.b64decode(block["source"]["data"][:64], validate=False)
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return IMAGE_TOKENS
+    return math.ceil(width * height / 750) if data.startswith(PNG_SIGNATURE) else IMAGE_TOKENS
+
+
 def _count(obj: Any) -> tuple[int, int]:
-    """(characters, images) in a piece of the request, ignoring image data and signatures."""
+    """(characters, image tokens) in a piece of the request, ignoring image data and signatures."""
     if isinstance(obj, str):
         return len(obj), 0
     if isinstance(obj, list):
@@ -216,7 +226,7 @@ def _count(obj: Any) -> tuple[int, int]:
         return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
     if isinstance(obj, dict):
         if obj.get("type") == "image":
-            return 0, 1
+            return 0, image_tokens(obj)
         chars, images = 0, 0
         for key, value in obj.items():
             if key in {"signature", "cache_control", "type", "data"}:
@@ -229,4 +239,4 @@ def _count(obj: Any) -> tuple[int, int]:
 
 def _tokens(obj: Any) -> int:
     chars, images = _count(obj)
-    return math.ceil(chars / 3.5) + IMAGE_TOKENS * images
+    return math.ceil(chars / 3.5) + images

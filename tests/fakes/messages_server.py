@@ -11,14 +11,16 @@ default reply: `ToolUse()` — `press_buttons {"buttons": ["a"]}` with a short t
 Thinking blocks are only sent when the request enables thinking (`enabled` or `adaptive`).
 
 Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
-naming the rule, is recorded in `.violations`, and does not consume the queue. Missing `x-api-key`
-is a 401 and a missing `anthropic-version` a 400; both are recorded in `.violations` too.
+naming the rule, is recorded in `.violations`, and does not consume the queue. A missing key
+(`x-api-key`, or `Authorization: Bearer` as the SDK 2.x sends it) is a 401 and a missing
+`anthropic-version` a 400; both are recorded in `.violations` too.
 
 Usage is a deterministic heuristic: ceil(characters / 3.5) over the request's strings (minus image
-data and signatures) plus 1,600 per image. The request is read as a sequence of parts (tools, then
-system blocks, then message blocks); the parts up to the last `cache_control` breakpoint are the
-cached prefix: a cache read if the same prefix was seen before, otherwise a cache write. Output
-tokens are ceil(characters of the reply's text, thinking and tool input / 3.5).
+data and signatures) plus ceil(width * height / 750) per image. The request is read as a sequence of
+parts (tools, then system blocks, then message blocks). As with the real cache, the longest prefix
+ending at a `cache_control` breakpoint that an earlier request also marked is a cache read, and the
+rest up to the last breakpoint is a cache write. Output tokens are ceil(characters of the reply's
+text, thinking and tool input / 3.5).
 
 The spend-limit fault is a 429 rate_limit_error whose message is `SPEND_LIMIT_MESSAGE`.
 """
@@ -110,8 +112,9 @@ class FakeMessagesServer:
             except ValueError:
                 body = None
             self.requests.append(body)
-            if not headers.get("x-api-key") or (self.api_key and headers["x-api-key"] != self.api_key):
-                return self._refuse(401, "authentication_error", "x-api-key: invalid or missing x-api-key header")
+            key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+            if not key or (self.api_key and key != self.api_key):
+                return self._refuse(401, "authentication_error", "x-api-key: invalid or missing API key")
             if not headers.get("anthropic-version"):
                 return self._refuse(400, "invalid_request_error", "anthropic-version: header is required")
             if not isinstance(body, dict):
@@ -125,7 +128,7 @@ class FakeMessagesServer:
                 return 0, None, {}
             if isinstance(item, Fault):
                 extra = {"retry-after": str(item.retry_after)} if item.retry_after is not None else {}
-                return item.status, _error(item.error_type, item.message), extra
+                return item.status, _error(item.error_type, item.message, item.details), extra
             reply = self._reply(body, item)
             self.responses.append(reply)
             return 200, reply, {}
@@ -183,22 +186,30 @@ class FakeMessagesServer:
             parts += _blocks(message["content"])
         marked = [i for i, p in enumerate(parts) if isinstance(p, dict) and p.get("cache_control")]
         total = _tokens(parts)
-        if not marked:
-            return {"input_tokens": total, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-        prefix = parts[: marked[-1] + 1]
-        cached = _tokens(prefix)
-        key = hashlib.sha256(json.dumps([body["model"], prefix], sort_keys=True).encode()).hexdigest()
-        seen = key in self._prefixes
-        self._prefixes.add(key)
+        read = written = 0  # the longest prefix seen before is read; the rest up to the last breakpoint written
+        for i in marked:
+            prefix = [
+                {k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, dict) else p
+                for p in parts[: i + 1]
+            ]
+            key = hashlib.sha256(json.dumps([body["model"], prefix], sort_keys=True).encode()).hexdigest()
+            if key in self._prefixes:
+                read = _tokens(prefix)
+            self._prefixes.add(key)
+        if marked:
+            written = _tokens(parts[: marked[-1] + 1]) - read
         return {
-            "input_tokens": total - cached,
-            "cache_creation_input_tokens": 0 if seen else cached,
-            "cache_read_input_tokens": cached if seen else 0,
+            "input_tokens": total - read - written,
+            "cache_creation_input_tokens": written,
+            "cache_read_input_tokens": read,
         }
 
 
-def _error(kind: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": kind, "message": message}}
+def _error(kind: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": kind, "message": message}
+    if details:
+        error["details"] = details
+    return {"type": "error", "error": error}
 
 
 def _handler_for(server: FakeMessagesServer) -> type[BaseHTTPRequestHandler]:

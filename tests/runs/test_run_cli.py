@@ -161,7 +161,7 @@ def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
         meta = run.meta
         assert meta["rom_title"] == "ANIMUSQUEST" and meta["profile_id"] == "animus-quest"
         assert meta["pyboy_version"] == "2.8.1" and meta["state_version"] == 29
-        assert meta["config"]["model"].startswith("scripted:")
+        assert meta["config"]["model"]["name"].startswith("scripted:")
         assert "system" in meta["prompts"]
         steps = list(run.steps())
         assert [s.step for s in steps] == list(range(1, len(steps) + 1))

@@ -3,17 +3,22 @@
 After a kill, the first step a resumed run plays may already have replies stored for it (a summary, a
 reflection, the action itself) that were paid for but never acted on: for that one step, a stored reply of the
 same purpose is returned instead of asking the model again.
+
+A call is priced from the config's `pricing` table. A backend that reports tokens for a model with no price gets
+its cost recorded as unknown (NULL), with one warning per run session; the run goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from animus.agent.types import Reply, Request, Turn
+from animus.errors import ModelInterrupted, StopRun
 from animus.runs.rows import ModelCallRow
 
 if TYPE_CHECKING:
@@ -40,6 +45,8 @@ class ModelCaller:
         self.model, self.store, self.config = model, store, config
         self.counters, self.timing, self.estimator = counters, timing, estimator
         self.resume_step = resume_step
+        self.in_flight = False  # a model call is under way: a signal may abandon it (see runner)
+        self._warned: set[str] = set()
 
     def call(self, request: Request, delta: Sequence[Turn], context_tokens: int) -> Reply:
         """The model's reply to `request`, committed with the turns it added (`delta`) before it is returned."""
@@ -48,13 +55,22 @@ class ModelCaller:
             if stored is not None:
                 return Reply.from_json(json.loads(stored.reply))
         t0 = time.perf_counter()
-        reply = self.model.respond(request)
+        try:
+            self.in_flight = True
+            reply = self.model.respond(request)
+        except ModelInterrupted as exc:
+            raise StopRun("stopped", f"{exc} while waiting for the model") from None
+        finally:
+            self.in_flight = False
         latency = time.perf_counter() - t0
         self.timing.model += latency
         u = reply.usage
         cost = self.cost_of(reply)
         self.counters.tokens += u.total
-        self.counters.cost += cost
+        if cost is None:
+            self.counters.unpriced_calls += 1
+        else:
+            self.counters.cost += cost
         self.estimator.calibrate(context_tokens, reported_input(reply))
         blobs = []
         if request.image_png is not None:
@@ -80,12 +96,27 @@ class ModelCaller:
         )
         return reply
 
-    def cost_of(self, reply: Reply) -> float:
-        """Dollars for one reply: its usage priced by `pricing[reply.model]`, else `pricing[<--model name>]`."""
-        price = self.config.pricing.get(reply.model) or self.config.pricing.get(self.config.model.split(":")[0])
-        if price is None:
-            return 0.0
+    def cost_of(self, reply: Reply) -> float | None:
+        """Dollars for one reply: its usage priced by `pricing[reply.model]`, else by the price of the --model
+        spec (`anthropic:NAME` or NAME); 0 for a reply with no tokens; None (unknown) with no price."""
         u = reply.usage
+        spec = self.config.model.name
+        names = (reply.model, spec, spec.partition(":")[2], spec.partition(":")[0])
+        price = next((self.config.pricing[n] for n in names if n in self.config.pricing), None)
+        if price is None:
+            if u.total == 0:
+                return 0.0
+            if reply.model not in self._warned:
+                self._warned.add(reply.model)
+                print(
+                    f"animus: warning: no price for model {reply.model!r}: its cost is recorded as unknown. "
+                    f"Add [pricing.{json.dumps(reply.model)}] with input/output/cache_write/cache_read "
+                    "($ per million tokens) to the config."
+                    + (" budget.max_cost cannot count unknown costs." if self.config.budget.max_cost else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return None
         return (
             u.input_tokens * price.input
             + u.output_tokens * price.output

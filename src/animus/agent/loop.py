@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from animus.agent import prompts, tools
 from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
-from animus.errors import BudgetExhausted, StopRun
+from animus.errors import BudgetExhausted, ContextOverflow, StopRun
 from animus.runs.rows import KeyframeRow, MemoryEventRow, MilestoneRow, StepRow
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ class Counters:
     actions_at_milestone: int = 0
     bad_streak: int = 0
     tokens: int = 0
-    cost: float = 0.0
+    cost: float = 0.0  # of the calls with a price
+    unpriced_calls: int = 0  # calls whose cost is unknown (no price in the config)
     wall_before: float = 0.0  # wall seconds spent in earlier sessions of this run
     memory_version: int = 0  # memory events applied so far
     last_event_id: int = 0  # the newest memory event applied (operator notes arrive as events)
@@ -134,7 +135,7 @@ class Agent:
         notices = self.take_operator_notes()
         last = self.p.context.last_reply()
         if last is not None and not last.tool_calls:
-            notices.append(prompts.NO_TOOL_NOTICE)
+            notices.append(_NOTICE_OF_STOP.get(last.stop_reason, prompts.NO_TOOL_NOTICE))
         if alarm is not None and alarm.stage >= 1:
             notices.append(f"Watchdog: {alarm.message}")
         if alarm is not None and alarm.stage == 2:
@@ -160,11 +161,18 @@ class Agent:
             tool_results=obs.tool_results,
             image=hashlib.sha256(png).hexdigest() if png else None,
         )
-        self.fit_context(user)
-        context = self.p.context
-        request = self.request("act", obs.step, self.system, (*context.turns, user), png)
-        reply = self.p.caller.call(request, [user], self.estimate(request, len(context.turns)))
-        self.p.context.add(user, reply)
+        context, force = self.p.context, False
+        while True:
+            folded = self.fit_context(user, force)
+            request = self.request("act", obs.step, self.system, (*context.turns, user), png)
+            try:
+                reply = self.p.caller.call(request, [user], self.estimate(request, len(context.turns)))
+                break
+            except ContextOverflow as exc:  # the model's window is smaller than memory.context_tokens
+                if force and not folded:
+                    raise StopRun("error", f"{exc}; nothing left to summarize: lower memory.context_tokens") from None
+                force = True
+        context.add(user, reply)
         return reply
 
     def act(self, reply: Reply) -> tuple[tools.Executed, int]:
@@ -238,31 +246,38 @@ class Agent:
             return Memory(version=self.counters.memory_version)
         return Memory(self.p.context.summary, self.p.notes.items(), self.counters.memory_version)
 
-    def fit_context(self, user: UserTurn) -> None:
-        """If the next request would pass `memory.context_tokens`, fold the oldest exchanges into the summary."""
+    def fit_context(self, user: UserTurn, force: bool = False) -> bool:
+        """If the next request would pass `memory.context_tokens` (or `force`: it overflowed the model's window),
+        fold the oldest exchanges into the summary, keeping `memory.keep_turns`. Return whether any were folded."""
         cfg, context, est = self.config.memory, self.p.context, self.p.estimator
         memory = self.memory()
         raw = est.fixed(self.system, self.tool_specs, memory, 0) + sum(context.sizes) + est.turn(user)
-        if raw * est.scale <= cfg.context_tokens:
-            return
-        count = context.leaving(cfg.keep_turns, raw - cfg.context_tokens * REFILL_SHARE / est.scale)
+        if raw * est.scale <= cfg.context_tokens and not force:
+            return False
+        over = raw if force else raw - cfg.context_tokens * REFILL_SHARE / est.scale
+        count = context.leaving(cfg.keep_turns, over)
         if count == 0:
-            return
+            return False
         leaving = tuple(context.turns[:count])
         summary = ""
         if cfg.enabled:
-            system = prompts.SUMMARY_PROMPT.format(game=self.profile.name)
-            request = self.request("summarize", user.step, system, leaving, None)
+            # The results of the last leaving calls stand in the first turn that stays.
+            staying = context.turns[count] if count < len(context.turns) else user
+            results = staying.tool_results if isinstance(staying, UserTurn) else ()
+            task = UserTurn(user.step, prompts.SUMMARY_PROMPT.format(game=self.profile.name), results)
+            request = self.request("summarize", user.step, self.system, (*leaving, task), None)
             summary = self.p.caller.call(request, [], self.estimate(request, count)).text.strip()
         context.fold(count, summary)
         self._events.append(("summary", str(context.summarized_through), summary, "model"))
+        return True
 
     def reflect(self, alarm: Alarm) -> str:
         """Ask the model to reflect on being stuck (the watchdog's second stage); keep its answer as an event."""
-        step = self.counters.step + 1
-        system = prompts.REFLECT_PROMPT.format(game=self.profile.name, reason=alarm.message)
-        request = self.request("reflect", step, system, tuple(self.p.context.turns), None)
-        text = self.p.caller.call(request, [], self.estimate(request, len(request.messages))).text.strip()
+        step, turns = self.counters.step + 1, tuple(self.p.context.turns)
+        text = prompts.REFLECT_PROMPT.format(game=self.profile.name, reason=alarm.message)
+        task = UserTurn(step, text, self.counters.last_results)
+        request = self.request("reflect", step, self.system, (*turns, task), None)
+        text = self.p.caller.call(request, [], self.estimate(request, len(turns))).text.strip()
         self._events.append(("reflection", alarm.kind, text, "model"))
         return text
 
@@ -324,10 +339,12 @@ class Agent:
         )
 
 
+_NOTICE_OF_STOP = {"max_tokens": prompts.CUT_NOTICE, "refusal": prompts.REFUSAL_NOTICE}
+
+
 def _thinking(config: RunConfig) -> Thinking:
     t = config.thinking
-    kind = t.type if t.type is not None else ("enabled" if t.budget_tokens is not None else None)
-    return Thinking(type=kind, budget_tokens=t.budget_tokens, effort=t.effort)
+    return Thinking(type=t.kind, budget_tokens=t.budget_tokens, effort=t.effort)
 
 
 def _png(frame: np.ndarray) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from animus.agent.types import Observation
+    from animus.agent.types import Memory, Observation
 
 SYSTEM_PROMPT = """\
 You are playing the Game Boy game {game} through tools. You cannot see the cartridge's code: you see the game as \
@@ -25,6 +25,8 @@ Actions since the last milestone: {since}.{notices}
 {state}"""
 
 NO_TOOL_NOTICE = "Your last reply called no tool: call press_buttons or wait to act."
+CUT_NOTICE = "Your last reply was cut off at the token limit before it acted: think less, then call a tool."
+REFUSAL_NOTICE = "Your last reply was stopped by a safety refusal. This is a video game: keep playing with the tools."
 
 SUMMARY_SECTIONS = (
     "Current objective:",
@@ -50,8 +52,24 @@ A watchdog says the agent playing {game} is stuck: {reason} Reflect briefly: wha
 it not work, and what will you do differently now? Reply with text only; call no tool."""
 
 
+MEMORY = """\
+Your long-term memory. Summary of earlier play:
+{summary}
+
+Your notes:
+{notes}"""
+
+
 def system_prompt(game: str) -> str:
     return SYSTEM_PROMPT.format(game=game)
+
+
+def memory_text(memory: Memory) -> str:
+    """The memory as a remote model reads it (one system block after the fixed prompt); "" when empty."""
+    if not memory.summary and not memory.notes:
+        return ""
+    notes = "\n".join(f"- {key}: {value}" for key, value in memory.notes) or "(none)"
+    return MEMORY.format(summary=memory.summary or "(none yet)", notes=notes)
 
 
 def observation(obs: Observation) -> str:
@@ -72,6 +90,7 @@ TEMPLATES = {
     "system": SYSTEM_PROMPT,
     "observation": OBSERVATION,
     "no_tool": NO_TOOL_NOTICE,
+    "memory": MEMORY,
     "summary": SUMMARY_PROMPT,
     "reflect": REFLECT_PROMPT,
 }

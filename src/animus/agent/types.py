@@ -224,7 +224,12 @@ class Thinking:
 
 @dataclass(frozen=True)
 class Request:
-    """Everything a model is given for one call. `image_png` is the newest frame, only for image-taking models."""
+    """Everything a model is given for one call. `image_png` is the newest frame, only for image-taking models.
+
+    `system` is the same for every purpose, so a remote API's cached prefix serves them all. The messages of a
+    summarize or reflect request end with a user turn holding the task (the summary or reflection prompt) and
+    the results of the calls before it.
+    """
 
     purpose: Purpose
     step: int

@@ -87,7 +87,7 @@ def _overlay(image: Image, step: int, action: str) -> Image:
 
 def _ffmpeg() -> Any:
     try:
-        import imageio_ffmpeg  # type: ignore[import-not-found,unused-ignore]
+        import imageio_ffmpeg  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         raise BadInputError("MP4 needs imageio-ffmpeg: pip install 'animus[video]' (or write .webp or .gif).") from None
     return imageio_ffmpeg

@@ -34,7 +34,7 @@ class ProgressDisplay:
         return (
             f"step {c.step}/{agent.config.budget.steps} · {c.actions} actions · "
             f"{(c.actions - self._a0) / elapsed:.1f} actions/s · milestones {len(reached)}/{total}{last} · "
-            f"{c.tokens} tokens · ${c.cost:.2f}"
+            f"{c.tokens} tokens · ${c.cost:.2f}" + (" + unknown" if c.unpriced_calls else "")
         )
 
     def update(self, agent: Agent) -> None:

@@ -94,6 +94,7 @@ def counters(store: RunStore, last: int) -> Counters:
         bad_streak=streak,
         tokens=totals.tokens,
         cost=totals.cost,
+        unpriced_calls=totals.unpriced_calls,
         wall_before=totals.wall_seconds,
         memory_version=len(events),
         last_event_id=events[-1].id if events else 0,

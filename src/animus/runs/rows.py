@@ -45,7 +45,7 @@ class ModelCallRow:
     output_tokens: int
     cache_write_tokens: int
     cache_read_tokens: int
-    cost: float
+    cost: float | None  # None: the config has no price for this model
     latency_seconds: float
     created_at: float
     context_tokens: int = 0  # the request's estimated input tokens (schema 2)
@@ -96,8 +96,9 @@ class Totals:
     steps: int = 0
     actions: int = 0
     tokens: int = 0
-    cost: float = 0.0
+    cost: float = 0.0  # of the calls with a price
     wall_seconds: float = 0.0
+    unpriced_calls: int = 0  # calls with tokens but no price: their cost is unknown
 
 
 def row_values(row: Any) -> tuple[Any, ...]:

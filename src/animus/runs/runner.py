@@ -29,7 +29,7 @@ from animus.agent.models import check_spec, create_model, split_spec
 from animus.agent.watchdog import Watchdog
 from animus.config import RunConfig, config_from_dict
 from animus.emulator import bundled_rom, read_rom
-from animus.errors import RunError, StateError, StopRun
+from animus.errors import ModelInterrupted, RunError, StateError, StopRun
 from animus.games import Tracker, choose_profile, load_profile
 from animus.memory import Notes
 from animus.memory.context import Context
@@ -77,8 +77,8 @@ def start_run(
     profile, notice = choose_profile(rom.title, rom.sha256, config.game)
     if notice and notify is not None:
         notify(notice)
-    check_spec(config.model)
-    model = create_model(config.model, config)
+    check_spec(config.model.name)
+    model = create_model(config.model.name, config)
     state_bytes = _read_start_state(start_state) if start_state else None
 
     if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
@@ -94,7 +94,7 @@ def start_run(
             git_commit=_git_commit(),
             config=json.loads(config.to_json()),
             label=config.group_label,
-            model=config.model,
+            model=config.model.name,
             seed=config.seed,
             profile_id=profile.id,
             profile_name=profile.name,
@@ -156,7 +156,7 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
                 " restore the original ROM file to resume."
             )
         profile = load_profile(str(run_dir / PROFILE_FILE))
-        model = create_model(config.model, config)
+        model = create_model(config.model.name, config)
         from animus.emulator.gameboy import GameBoy
 
         with GameBoy(rom_path) as gb:
@@ -206,7 +206,9 @@ def _play(agent: Agent, store: RunStore, run_dir: Path, on_start: OnStart | None
 
 @contextmanager
 def _graceful_signals(agent: Agent) -> Iterator[None]:
-    """First SIGINT/SIGTERM: finish the current step, then stop. A second one: exit at once (the store holds)."""
+    """First SIGINT/SIGTERM: finish the current step, then stop; but a model call in flight (a slow request, a
+    wait between retries) is abandoned at once, since nothing of it is recorded yet. A second signal: exit at once
+    (the store holds)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if agent.stop_requested:
@@ -214,6 +216,8 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
 
             os._exit(128 + signum)
         agent.stop_requested = f"interrupted by {signal.Signals(signum).name}"
+        if agent.p.caller.in_flight:
+            raise ModelInterrupted(agent.stop_requested)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -234,7 +238,7 @@ def _complete(store: RunStore, run_dir: Path, meta: dict[str, Any], last: int) -
 
 
 def _run_id(config: RunConfig) -> str:
-    model = re.sub(r"[^A-Za-z0-9]+", "-", split_spec(config.model)[0]).strip("-")
+    model = re.sub(r"[^A-Za-z0-9]+", "-", split_spec(config.model.name)[0]).strip("-")
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{model}-s{config.seed}-{time.time_ns() % 10_000:04d}"
 
 

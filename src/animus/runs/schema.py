@@ -82,6 +82,31 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE model_calls ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: cost may be unknown (NULL) when the config has no price for the model.
+    """
+    CREATE TABLE model_calls_3 (
+        id               INTEGER PRIMARY KEY,
+        step             INTEGER NOT NULL,
+        purpose          TEXT NOT NULL,
+        request_delta    TEXT NOT NULL,
+        memory_version   INTEGER NOT NULL,
+        reply            TEXT NOT NULL,
+        input_tokens     INTEGER NOT NULL,
+        output_tokens    INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cache_read_tokens  INTEGER NOT NULL,
+        cost             REAL,              -- dollars; NULL: no price in the config for this model
+        latency_seconds  REAL NOT NULL,
+        created_at       REAL NOT NULL,
+        context_tokens   INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO model_calls_3 SELECT id, step, purpose, request_delta, memory_version, reply, input_tokens,
+        output_tokens, cache_write_tokens, cache_read_tokens, cost, latency_seconds, created_at, context_tokens
+        FROM model_calls;
+    DROP TABLE model_calls;
+    ALTER TABLE model_calls_3 RENAME TO model_calls;
+    CREATE INDEX model_calls_by_step ON model_calls (step, purpose);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -268,11 +268,11 @@ class RunStore:
         steps, actions, wall = self._conn.execute(
             "SELECT COUNT(*), COALESCE(MAX(actions), 0), COALESCE(SUM(wall_seconds), 0) FROM steps"
         ).fetchone()
-        tokens, cost = self._conn.execute(
+        tokens, cost, unpriced = self._conn.execute(
             "SELECT COALESCE(SUM(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0),"
-            " COALESCE(SUM(cost), 0) FROM model_calls"
+            " COALESCE(SUM(cost), 0), COALESCE(SUM(cost IS NULL), 0) FROM model_calls"
         ).fetchone()
-        return Totals(steps=steps, actions=actions, tokens=tokens, cost=cost, wall_seconds=wall)
+        return Totals(steps, actions, tokens, cost, wall, unpriced)
 
     # -- internals ---------------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Models, registered by name and imported only when used.
 
-A model spec is `NAME` or `NAME:ARGUMENT` (`random`, `scripted:path/to/script.jsonl`). Built-in names map to
-dotted paths below; other packages add models through the `animus.models` entry-point group, whose entry points
-name a class (or factory) taking `(argument, config)`.
+A model spec is `NAME` or `NAME:ARGUMENT` (`random`, `scripted:path/to/script.jsonl`, `anthropic:MODEL`).
+Built-in names map to dotted paths below; other packages add models through the `animus.models` entry-point
+group, whose entry points name a class (or factory) taking `(argument, config)`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ BUILTIN: dict[str, str] = {
     "mock": "animus.agent.models.mock:MockModel",
     "random": "animus.agent.models.random:RandomModel",
     "scripted": "animus.agent.models.scripted:ScriptedModel",
+    "anthropic": "animus.agent.models.anthropic_backend:AnthropicModel",
+    "openai": "animus.agent.models.openai_backend:OpenAIModel",
 }
 ENTRY_POINT_GROUP = "animus.models"
 

@@ -21,7 +21,7 @@ MAX_LINES = 8  # per section, so the summary stays short however long the run
 def summarize(request: Request, name: str) -> Reply:
     """A new summary that replaces `request.memory.summary`."""
     know = Knowledge.from_notes(request.memory.notes)
-    users = [t for t in request.messages if isinstance(t, UserTurn)]
+    users = [t for t in request.messages[:-1] if isinstance(t, UserTurn)]  # the last turn is the task
     latest = users[-1].text if users else ""
     view = parse(latest)
     fresh: dict[str, list[str]] = {h: [] for h in HEADINGS}
@@ -71,7 +71,7 @@ def _still_news(heading: str, line: str, fresh: list[str]) -> bool:
 def reflect(request: Request, name: str) -> Reply:
     """A short reflection: what was tried, why it may be stuck, and a new plan. Text only."""
     know = Knowledge.from_notes(request.memory.notes)
-    users = [t for t in request.messages if isinstance(t, UserTurn)]
+    users = [t for t in request.messages[:-1] if isinstance(t, UserTurn)]  # the last turn is the task
     view = parse(users[-1].text) if users else parse("")
     tried = sum(len(a.tried) for a in know.areas.values())
     open_doors = sum(1 for a in know.areas.values() for d in a.doors.values() if d == "?")

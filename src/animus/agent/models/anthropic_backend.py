@@ -1,0 +1,79 @@
+"""`anthropic:MODEL`: Claude through the Anthropic Messages API (the `anthropic` extra).
+
+The key comes from `ANTHROPIC_API_KEY` (or the SDK's own configuration) and is never stored: the run keeps only
+the config, which has no key. `model.base_url` (`--base-url`) or `ANTHROPIC_BASE_URL` change the endpoint.
+
+Stop reasons: `tool_use` and `end_turn` are replies like any other (a reply without a tool call gets the loop's
+"call a tool" notice); `max_tokens` and `refusal` get notices of their own; `pause_turn` is continued here, up to
+`MAX_CONTINUATIONS` times; a context overflow (an HTTP 400 "prompt is too long", or the stop reason
+`model_context_window_exceeded`) raises `ContextOverflow`, and the loop summarizes and asks again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from animus.agent.models import anthropic_wire as wire
+from animus.agent.models.remote import Failure, RetryPolicy, call_with_retries, prepare_png, require, triage
+from animus.errors import ContextOverflow, ModelError
+
+if TYPE_CHECKING:
+    from animus.agent.types import Reply, Request
+    from animus.config import RunConfig
+
+MAX_CONTINUATIONS = 3
+OVERFLOW_STOP = "model_context_window_exceeded"
+
+
+class AnthropicModel:
+    """Claude via `anthropic.Anthropic().messages.create`, with Animus's own retries."""
+
+    def __init__(self, argument: str | None, config: RunConfig) -> None:
+        if not argument:
+            raise ModelError("anthropic needs a model name: --model anthropic:MODEL (e.g. anthropic:claude-sonnet-4-5)")
+        self.sdk = require("anthropic", "anthropic")
+        self.model_id = argument
+        self.name = f"anthropic:{argument}"
+        self.cfg = config.model
+        self.sends_images = config.model.images
+        self.policy = RetryPolicy.from_config(config.model)
+        # The SDK reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL itself; its own retries are off (ours are on).
+        self.client = self.sdk.Anthropic(
+            base_url=config.model.base_url, timeout=config.model.timeout_seconds, max_retries=0
+        )
+
+    def respond(self, request: Request) -> Reply:
+        image = None
+        if request.image_png is not None:
+            image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
+        body = wire.request_body(request, self.model_id, self.cfg, image)
+        reply = self._send(body)
+        for _ in range(MAX_CONTINUATIONS):
+            if reply.stop_reason != "pause_turn":
+                break
+            # Send the paused turn back as it is; the model continues it.
+            paused = {"role": "assistant", "content": self._last_content}
+            reply = wire.merge(reply, self._send({**body, "messages": [*body["messages"], paused]}))
+        if reply.stop_reason == OVERFLOW_STOP:
+            raise ContextOverflow(f"{self.name}: the reply stopped at the end of the context window")
+        return reply
+
+    def _send(self, body: dict[str, Any]) -> Reply:
+        message = call_with_retries(lambda: self.client.messages.create(**body), self._classify, self.policy, self.name)
+        data = message.model_dump(mode="json")
+        self._last_content = data.get("content") or []
+        return wire.parse_reply(data)
+
+    def _classify(self, exc: Exception) -> Failure | None:
+        sdk = self.sdk
+        if isinstance(exc, sdk.APIStatusError):
+            error = (exc.body or {}).get("error", {}) if isinstance(exc.body, dict) else {}
+            code = str((error.get("details") or {}).get("error_code") or error.get("type") or "")
+            return triage(exc.status_code, str(error.get("message") or exc.message), exc.response.headers, code)
+        if isinstance(exc, sdk.APIConnectionError):  # includes timeouts
+            return triage(None, type(exc).__name__)
+        if isinstance(exc, TypeError) and "authentication" in str(exc).lower():
+            return Failure("stop", "no API key: export ANTHROPIC_API_KEY (it is read only from the environment)")
+        if isinstance(exc, sdk.AnthropicError):
+            return Failure("stop", f"{type(exc).__name__}: {exc}")
+        return None

@@ -1,0 +1,174 @@
+"""The Anthropic Messages API's wire format: a `Request` as a request body, a response body as a `Reply`.
+
+Pure functions on plain JSON (no SDK import), so the format can be read and tested on its own.
+
+Layout of a request, in the order the API caches it (tools, then system, then messages):
+
+- tools: every tool, on every request (summaries too), so all requests share one cached prefix;
+- system: the fixed prompt (breakpoint 1: tools + system), then the memory block (breakpoint 2), which changes
+  only when a note or the summary does;
+- messages: the turns, strictly alternating. A user turn holds the tool results of the previous reply (first, one
+  per tool_use), then the screenshot (newest turn only), then the observation text. An assistant turn holds its
+  thinking blocks verbatim (signatures, redacted data), its text and its tool_use blocks. Breakpoints 3 and 4
+  mark the last two assistant turns: the earlier one is where the previous request wrote the cache (a read),
+  the later one is where this request writes it for the next. The newest user turn is not marked: its image is
+  sent only once, so a cache written through it would never be read.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+from animus.agent import prompts
+from animus.agent.types import AssistantTurn, Reply, ThinkingBlock, ToolCall, Turn, Usage, UserTurn
+
+if TYPE_CHECKING:
+    from animus.agent.types import Request
+    from animus.config import ModelConfig
+
+JSONDict = dict[str, Any]
+EPHEMERAL = {"type": "ephemeral"}
+EMPTY_REPLY = "(no reply)"
+
+
+def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | None) -> JSONDict:
+    """The JSON body of `POST /v1/messages` for `request`. `image` is the prepared PNG of the newest frame."""
+    system = [{"type": "text", "text": request.system}]
+    memory = prompts.memory_text(request.memory)
+    if memory:
+        system.append({"type": "text", "text": memory})
+    body: JSONDict = {
+        "model": model,
+        "max_tokens": cfg.max_tokens,
+        "system": system,
+        "tools": [
+            {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in request.tools
+        ],
+        "messages": messages(request.messages, image),
+    }
+    if request.purpose != "act":
+        body["tool_choice"] = {"type": "none"}  # the task asks for text; the tools stay for the cached prefix
+    t = request.thinking
+    if t.type == "enabled":
+        body["thinking"] = {"type": "enabled", "budget_tokens": t.budget_tokens}
+    elif t.type in ("adaptive", "disabled"):
+        body["thinking"] = {"type": t.type}
+    if t.effort:
+        body["output_config"] = {"effort": t.effort}
+    if cfg.temperature is not None and t.type not in ("enabled", "adaptive"):  # thinking fixes the temperature
+        body["temperature"] = cfg.temperature
+    if cfg.cache:
+        mark_breakpoints(body)
+    return body
+
+
+def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
+    """The turns as alternating messages; the image goes in the last user turn."""
+    out: list[JSONDict] = []
+    asked: list[str] = []  # tool_use ids of the previous assistant turn, which the next user turn must answer
+    for i, turn in enumerate(turns):
+        if isinstance(turn, AssistantTurn):
+            out.append({"role": "assistant", "content": assistant_blocks(turn.reply)})
+            asked = [c.id for c in turn.reply.tool_calls]
+            continue
+        last = i == len(turns) - 1
+        out.append({"role": "user", "content": user_blocks(turn, asked, image if last else None)})
+        asked = []
+    return out
+
+
+def user_blocks(turn: UserTurn, asked: list[str], image: bytes | None) -> list[JSONDict]:
+    results = {r.call_id: r for r in turn.tool_results}
+    blocks: list[JSONDict] = []
+    for call_id in asked:
+        r = results.get(call_id)
+        blocks.append(
+            {
+                "type": "tool_result",
+                "tool_use_id": call_id,
+                "content": r.content if r else "not run",
+                "is_error": r.is_error if r else True,
+            }
+        )
+    # Results whose call has left the context (it was summarized) can no longer be tool_result blocks.
+    earlier = [f"Result of an earlier call: {r.content}" for r in turn.tool_results if r.call_id not in asked]
+    if image is not None:
+        data = base64.b64encode(image).decode("ascii")
+        blocks.append({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}})
+    blocks.append({"type": "text", "text": "\n".join([*earlier, turn.text]) or "(nothing to show)"})
+    return blocks
+
+
+def assistant_blocks(reply: Reply) -> list[JSONDict]:
+    blocks: list[JSONDict] = []
+    for t in reply.thinking:
+        if t.redacted:
+            blocks.append({"type": "redacted_thinking", "data": t.text})
+        else:
+            blocks.append({"type": "thinking", "thinking": t.text, "signature": t.signature or ""})
+    if reply.text.strip():
+        blocks.append({"type": "text", "text": reply.text})
+    blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.input} for c in reply.tool_calls]
+    if not any(b["type"] in ("text", "tool_use") for b in blocks):
+        blocks.append({"type": "text", "text": EMPTY_REPLY})  # the API refuses an empty assistant turn
+    return blocks
+
+
+def mark_breakpoints(body: JSONDict) -> None:
+    """Put `cache_control` on the fixed prompt, the memory block and the last two assistant turns (at most 4)."""
+    for block in body["system"]:
+        block["cache_control"] = EPHEMERAL
+    assistants = [m for m in body["messages"] if m["role"] == "assistant"]
+    for message in assistants[-2:]:
+        message["content"][-1]["cache_control"] = EPHEMERAL
+
+
+def parse_reply(message: JSONDict) -> Reply:
+    """A response body (`type: message`) as a `Reply`; thinking blocks are kept verbatim."""
+    thinking: list[ThinkingBlock] = []
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for block in message.get("content") or []:
+        kind = block.get("type")
+        if kind == "thinking":
+            thinking.append(ThinkingBlock(block.get("thinking", ""), block.get("signature")))
+        elif kind == "redacted_thinking":
+            thinking.append(ThinkingBlock(block.get("data", ""), None, redacted=True))
+        elif kind == "text":
+            texts.append(block.get("text", ""))
+        elif kind == "tool_use":
+            calls.append(ToolCall(block["id"], block["name"], block.get("input") or {}))
+    u = message.get("usage") or {}
+    usage = Usage(
+        input_tokens=u.get("input_tokens") or 0,
+        output_tokens=u.get("output_tokens") or 0,
+        cache_creation_input_tokens=u.get("cache_creation_input_tokens") or 0,
+        cache_read_input_tokens=u.get("cache_read_input_tokens") or 0,
+    )
+    return Reply(
+        text="\n".join(texts),
+        tool_calls=tuple(calls),
+        thinking=tuple(thinking),
+        usage=usage,
+        stop_reason=message.get("stop_reason") or "end_turn",
+        model=message.get("model") or "",
+    )
+
+
+def merge(first: Reply, then: Reply) -> Reply:
+    """A paused reply (`pause_turn`) and its continuation, as one reply with their usage summed."""
+    u, v = first.usage, then.usage
+    return Reply(
+        text="\n".join(x for x in (first.text, then.text) if x),
+        tool_calls=first.tool_calls + then.tool_calls,
+        thinking=first.thinking + then.thinking,
+        usage=Usage(
+            u.input_tokens + v.input_tokens,
+            u.output_tokens + v.output_tokens,
+            u.cache_creation_input_tokens + v.cache_creation_input_tokens,
+            u.cache_read_input_tokens + v.cache_read_input_tokens,
+        ),
+        stop_reason=then.stop_reason,
+        model=then.model or first.model,
+    )

@@ -1,0 +1,176 @@
+"""What the remote backends (`anthropic:`, `openai:`) share: lazy SDK imports, retries, error triage, images.
+
+The SDKs' own retries are turned off (`max_retries=0`): a run that lasts days needs one retry policy it controls,
+that waits out long outages, honours `retry-after` and says what it is doing. `call_with_retries` is that policy.
+An HTTP failure is triaged by `triage` into one of three outcomes:
+
+- retry: connection errors, timeouts, 408, 409, 429 (rate limits), 5xx and 529 (overloaded);
+- overflow: the request is longer than the context window; the loop summarizes and asks again;
+- stop: 400, 401, 403, 404, 413, any other 4xx, and a 429 that reports a spend limit or exhausted quota.
+  Retrying cannot fix these; the run stops with status `error` and the reason, and `animus resume` continues it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from animus.errors import ContextOverflow, ModelError, StopRun
+
+if TYPE_CHECKING:
+    from animus.config import ModelConfig
+
+T = TypeVar("T")
+
+# Phrases by which APIs report a context overflow or a spend limit in an error's message.
+OVERFLOW_HINTS = ("prompt is too long", "context length", "context_length_exceeded", "context window")
+SPEND_HINTS = (
+    "spend_limit",
+    "spend limit",
+    "usage limit",
+    "insufficient_quota",
+    "exceeded your current quota",
+    "credit balance",
+)
+FIXES = {
+    401: "check the API key in the environment",
+    403: "the key may not have access to this model",
+    404: "check the model name and --base-url",
+    413: "the request is too large; lower model.image_scale or memory.context_tokens",
+}
+
+
+def require(module: str, extra: str) -> ModuleType:
+    """Import an optional SDK, or raise `ModelError` naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModelError(f"the {extra} backend needs the {module!r} package: pip install 'animus[{extra}]'") from None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What to do about one failed request."""
+
+    action: Literal["retry", "overflow", "stop"]
+    reason: str
+    retry_after: float | None = None  # seconds the server asked us to wait
+
+
+def triage(status: int | None, message: str, headers: Mapping[str, str] | None = None, code: str = "") -> Failure:
+    """Classify an HTTP failure. `status` None means no response (connection dropped, timeout)."""
+    text = f"{code} {message}".lower()
+    if status is None:
+        return Failure("retry", f"no response ({message})")
+    reason = f"HTTP {status}: {message}"
+    if any(h in text for h in OVERFLOW_HINTS) and status in (400, 413):
+        return Failure("overflow", reason)
+    if status == 429 and any(h in text for h in SPEND_HINTS):
+        return Failure("stop", f"{reason} (a spend limit or quota: raise it, then resume the run)")
+    if status in (408, 409, 429) or status >= 500:
+        return Failure("retry", reason, _retry_after(headers or {}))
+    fix = FIXES.get(status, "fix the request or the config, then resume the run")
+    return Failure("stop", f"{reason} ({fix})")
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    lower = {k.lower(): v for k, v in headers.items()}
+    for key, factor in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return max(0.0, float(lower[key]) * factor)
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, for up to `window` seconds in all."""
+
+    window: float
+    base: float
+    cap: float
+
+    @classmethod
+    def from_config(cls, model: ModelConfig) -> RetryPolicy:
+        return cls(model.retry_minutes * 60, model.retry_base_seconds, model.retry_max_seconds)
+
+    def wait(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before attempt `attempt + 1`: a random share of the doubling ceiling, but never less
+        than the server's retry-after."""
+        jitter = rng.uniform(0, min(self.cap, self.base * 2**attempt))
+        return max(jitter, retry_after or 0.0)
+
+
+def call_with_retries(
+    send: Callable[[], T],
+    classify: Callable[[Exception], Failure | None],
+    policy: RetryPolicy,
+    what: str,
+    log: Callable[[str], None] | None = None,
+) -> T:
+    """`send()`, retried per `policy` while `classify` says retry. Raises `ContextOverflow` or
+    `StopRun("error", ...)`; an exception `classify` does not know (None) propagates as it is."""
+    say = log or _stderr
+    rng = random.Random()
+    started, attempt = time.monotonic(), 0
+    while True:
+        try:
+            return send()
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None:
+                raise
+        if failure.action == "overflow":
+            raise ContextOverflow(f"{what}: {failure.reason}")
+        if failure.action == "stop":
+            raise StopRun("error", f"{what} refused the request: {failure.reason}")
+        delay = policy.wait(attempt, failure.retry_after, rng)
+        spent = time.monotonic() - started
+        if spent + delay > policy.window:
+            raise StopRun(
+                "error",
+                f"{what} kept failing for {spent / 60:.1f} minutes (model.retry_minutes): {failure.reason}; "
+                "resume the run when the service is back",
+            )
+        attempt += 1
+        say(f"{what}: {failure.reason}; retry {attempt} in {delay:.1f} s")
+        time.sleep(delay)
+
+
+def _stderr(message: str) -> None:
+    print(f"animus: {message}", file=sys.stderr, flush=True)
+
+
+def prepare_png(png: bytes, scale: float, grid: bool) -> bytes:
+    """The screen as it is sent: scaled by `scale` (nearest neighbour, so pixels stay sharp), with an optional
+    grid over the 8x8 tiles labelled with their column and row."""
+    if scale == 1 and not grid:
+        return png
+    from PIL import Image, ImageDraw
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = round(image.width * scale), round(image.height * scale)
+    image = image.resize((width, height), Image.Resampling.NEAREST)
+    if grid:
+        draw, tile = ImageDraw.Draw(image), 8 * scale
+        for col in range(image.width // 8 + 1):
+            x = round(col * tile)
+            draw.line([(x, 0), (x, height)], fill=(255, 0, 0), width=1)
+            if col < 20:
+                draw.text((x + 1, 0), str(col), fill=(255, 0, 0))
+        for row in range(18 + 1):
+            y = round(row * tile)
+            draw.line([(0, y), (width, y)], fill=(255, 0, 0), width=1)
+            if 0 < row < 18:
+                draw.text((1, y + 1), str(row), fill=(255, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
