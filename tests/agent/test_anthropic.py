@@ -1,0 +1,301 @@
+"""`anthropic:MODEL` end to end: the real CLI and the real SDK against the strict fake Messages API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import animus_env
+from tests.fakes.messages_server import (
+    DropConnection,
+    FakeMessagesServer,
+    Fault,
+    MaxTokens,
+    PauseTurn,
+    Refusal,
+    Text,
+    ToolUse,
+)
+from tests.runs.test_crash import committed_steps, wait_for
+
+pytest.importorskip("anthropic")
+
+KEY = "sk-ant-SENTINEL-7f3a9c"
+MODEL = "claude-fake-1"
+PRICES = [
+    f"pricing.{MODEL}.{k}={v}" for k, v in (("input", 3), ("output", 15), ("cache_write", 3.75), ("cache_read", 0.3))
+]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeMessagesServer]:
+    with FakeMessagesServer(api_key=KEY) as fake:
+        yield fake
+
+
+def command(server: FakeMessagesServer, runs: Path, name: str, *args: str) -> list[str]:
+    sets = [x for s in [*PRICES, "model.retry_base_seconds=0.01"] for x in ("--set", s)]
+    return [
+        sys.executable, "-m", "animus", "run", "--model", f"anthropic:{MODEL}", "--base-url", server.url,
+        "--runs-dir", str(runs), "--name", name, *sets, *args,
+    ]  # fmt: skip
+
+
+def env(key: str | None = KEY) -> dict[str, str]:
+    e = {k: v for k, v in animus_env().items() if not k.startswith("ANTHROPIC_")}
+    if key:
+        e["ANTHROPIC_API_KEY"] = key
+    return e
+
+
+def animus(server: FakeMessagesServer, runs: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command(server, runs, name, *args), capture_output=True, text=True, env=env(), timeout=300)
+
+
+def resume(run_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "animus", "resume", str(run_dir), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300)
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def meta(db: Path) -> dict[str, Any]:
+    return {k: json.loads(v) for k, v in query(db, "SELECT key, value FROM meta")}
+
+
+def user_texts(body: dict[str, Any]) -> str:
+    last = body["messages"][-1]["content"]
+    return "\n".join(b.get("text", "") for b in last if b["type"] == "text")
+
+
+def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
+    server: FakeMessagesServer, tmp_path: Path
+) -> None:
+    sets = ["thinking.budget_tokens=2048", "memory.context_tokens=3000", "model.image_scale=2"]
+    out = animus(server, tmp_path, "long", "--steps", "300", *[x for s in sets for x in ("--set", s)])
+    assert out.returncode == 0, out.stderr
+    assert server.violations == []
+    db = tmp_path / "long" / "run.db"
+    assert meta(db)["status"] == "done" and query(db, "SELECT MAX(step) FROM steps") == [(300,)]
+
+    calls = query(db, "SELECT purpose, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost, reply"
+                      " FROM model_calls")  # fmt: skip
+    purposes = [c[0] for c in calls]
+    assert purposes.count("act") == 300 and purposes.count("summarize") >= 3
+    assert len(server.requests) == len(calls), "one HTTP request per recorded call"
+    for purpose, inp, out_, write, read, cost, _ in calls:
+        assert inp + write + read > 0 and out_ > 0
+        expected = (inp * 3 + out_ * 15 + write * 3.75 + read * 0.3) / 1e6
+        assert cost == pytest.approx(expected)
+    assert sum(c[4] for c in calls) > 5 * sum(c[3] for c in calls), "the cache is read far more than written"
+
+    # Every request carries the tools, summaries too; act requests end with the newest frame as a 320x288 PNG.
+    for body in server.requests:
+        assert [t["name"] for t in body["tools"]] == ["press_buttons", "wait", "note", "forget"]
+    act = [b for b in server.requests if "tool_choice" not in b]
+    images = [blk for blk in act[-1]["messages"][-1]["content"] if blk["type"] == "image"]
+    png = base64.b64decode(images[0]["source"]["data"])
+    assert png[16:24] == (320).to_bytes(4, "big") + (288).to_bytes(4, "big")
+    assert all(blk["type"] != "image" for m in act[-1]["messages"][:-1] for blk in m["content"])
+
+    # The thinking the fake sent is what the run stored, signature and all.
+    sent = [blk for r in server.responses for blk in r["content"] if blk["type"] == "thinking"]
+    stored = [t for c in calls for t in json.loads(c[6])["thinking"]]
+    assert [(t["text"], t["signature"]) for t in stored] == [(b["thinking"], b["signature"]) for b in sent]
+
+    # The key is nowhere in what the run wrote or printed.
+    for path in (tmp_path / "long").rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+    assert KEY not in out.stdout + out.stderr
+
+
+def test_a_run_killed_mid_tool_use_cycle_resumes_it(server: FakeMessagesServer, tmp_path: Path) -> None:
+    slow = ToolUse(name="wait", input={"frames": 36000}, thinking="A long wait.")
+    server.add(*[ToolUse(thinking=f"Step {n}.") for n in range(1, 5)], slow)
+    args = ("--steps", "8", "--set", "thinking.budget_tokens=2048", "--set", "tools.max_tick_frames=36000")
+    proc = subprocess.Popen(command(server, tmp_path, "cut", *args), env=env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    db = tmp_path / "cut" / "run.db"
+    wait_for(lambda: db.exists() and bool(query_safe(db, "SELECT COUNT(*) FROM model_calls WHERE step = 5")))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert committed_steps(db) == 4, "the kill should land while step 5's wait runs"
+    before = len(server.requests)
+
+    out = resume(tmp_path / "cut")
+    assert out.returncode == 0, out.stderr
+    assert server.violations == [], "the resumed requests must close the tool-use cycle with its thinking intact"
+    first = server.requests[before]
+    wait_id = server.responses[4]["content"][-1]["id"]
+    assert first["messages"][-2]["content"][0] == server.responses[4]["content"][0], "thinking sent back verbatim"
+    assert first["messages"][-1]["content"][0]["tool_use_id"] == wait_id
+    per_step = dict(query(db, "SELECT step, COUNT(*) FROM model_calls WHERE purpose = 'act' GROUP BY step"))
+    assert per_step == {n: 1 for n in range(1, 9)}, "the stored reply was executed, not asked for again"
+
+
+def query_safe(db: Path, sql: str) -> int:
+    try:
+        return int(query(db, sql)[0][0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_outages_are_waited_out_honouring_retry_after(server: FakeMessagesServer, tmp_path: Path) -> None:
+    server.add(Fault.overloaded(), Fault.rate_limited(retry_after=1), Fault.server_error(), DropConnection())
+    t0 = time.monotonic()
+    out = animus(server, tmp_path, "flaky", "--steps", "3")
+    assert out.returncode == 0, out.stderr
+    retries = [line for line in out.stderr.splitlines() if "; retry " in line]
+    assert len(retries) == 4, out.stderr
+    assert "HTTP 529" in retries[0] and "HTTP 429" in retries[1] and "HTTP 500" in retries[2]
+    assert "no response" in retries[3]
+    assert "retry 2 in 1.0 s" in retries[1], "the retry-after header sets the wait"
+    assert time.monotonic() - t0 >= 1.0
+    assert query(tmp_path / "flaky" / "run.db", "SELECT MAX(step) FROM steps") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        (Fault.bad_request("messages: injected"), "HTTP 400"),
+        (Fault.spend_limit(), "spend limit"),
+        (Fault(401, "authentication_error", "invalid x-api-key"), "HTTP 401"),
+        (Fault(404, "not_found_error", "model: claude-nope"), "check the model name"),
+    ],
+)
+def test_a_refused_request_stops_the_run_cleanly_and_resume_continues(
+    server: FakeMessagesServer, tmp_path: Path, fault: Fault, words: str
+) -> None:
+    server.add(ToolUse(), ToolUse(), fault)
+    out = animus(server, tmp_path, "refused", "--steps", "5")
+    assert out.returncode == 1
+    assert "error —" in out.stdout and words in out.stdout and "animus resume" in out.stdout
+    assert "Traceback" not in out.stderr and "; retry " not in out.stderr, "never retried"
+    assert len(server.requests) == 3
+    db = tmp_path / "refused" / "run.db"
+    assert meta(db)["status"] == "error" and words in meta(db)["reason"]
+    assert committed_steps(db) == 2
+
+    again = resume(tmp_path / "refused")
+    assert again.returncode == 0, again.stderr
+    assert committed_steps(db) == 5 and meta(db)["status"] == "done"
+
+
+def test_an_outage_longer_than_the_retry_window_stops_the_run(server: FakeMessagesServer, tmp_path: Path) -> None:
+    server.add(*[Fault.server_error()] * 200)
+    out = animus(server, tmp_path, "down", "--steps", "3", "--set", "model.retry_minutes=0.01")
+    assert out.returncode == 1
+    assert "kept failing" in out.stdout and "model.retry_minutes" in out.stdout
+    assert meta(tmp_path / "down" / "run.db")["status"] == "error"
+
+
+def test_a_context_overflow_is_summarized_away_and_asked_again(server: FakeMessagesServer, tmp_path: Path) -> None:
+    overflow = Fault(400, "invalid_request_error", "prompt is too long: 250000 tokens > 200000 maximum")
+    server.add(*[ToolUse()] * 6, overflow)
+    out = animus(server, tmp_path, "full", "--steps", "9", "--set", "memory.keep_turns=1")
+    assert out.returncode == 0, out.stderr
+    db = tmp_path / "full" / "run.db"
+    assert query(db, "SELECT step FROM memory_events WHERE kind = 'summary'") == [(7,)]
+    assert query(db, "SELECT purpose FROM model_calls WHERE step = 7 ORDER BY id") == [("summarize",), ("act",)]
+    refused, summary, retried = server.requests[6:9]
+    assert summary["tool_choice"] == {"type": "none"}
+    assert len(retried["messages"]) == 3 < len(refused["messages"]), "one exchange kept, then the new turn"
+    assert committed_steps(db) == 9
+
+
+def test_every_stop_reason_is_handled(server: FakeMessagesServer, tmp_path: Path) -> None:
+    server.add(Text("I am looking around."), MaxTokens(), Refusal(), PauseTurn(), ToolUse(), ToolUse())
+    out = animus(server, tmp_path, "stops", "--steps", "5")
+    assert out.returncode == 0, out.stderr
+    assert server.violations == []
+    bodies = server.requests
+    assert "called no tool" in user_texts(bodies[1])
+    assert "cut off at the token limit" in user_texts(bodies[2])
+    assert "safety refusal" in user_texts(bodies[3])
+    assert bodies[4]["messages"][-1]["role"] == "assistant", "pause_turn: the paused turn is sent back to continue"
+    db = tmp_path / "stops" / "run.db"
+    replies = [json.loads(r) for (r,) in query(db, "SELECT reply FROM model_calls ORDER BY id")]
+    assert [r["stop_reason"] for r in replies] == ["end_turn", "max_tokens", "refusal", "tool_use", "tool_use"]
+    assert "Let me keep going." in replies[3]["text"] and replies[3]["tool_calls"], "the continuation is merged"
+    assert query(db, "SELECT step_actions FROM steps ORDER BY step") == [(0,), (0,), (0,), (1,), (1,)]
+
+
+def test_a_model_without_a_price_records_unknown_cost_with_a_warning(
+    server: FakeMessagesServer, tmp_path: Path
+) -> None:
+    cmd = [c for c in command(server, tmp_path, "free", "--steps", "3") if not c.startswith("pricing.")]
+    cmd = [c for i, c in enumerate(cmd) if not (c == "--set" and not cmd[i + 1].startswith("model."))]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count(f"no price for model {MODEL!r}") == 1
+    db = tmp_path / "free" / "run.db"
+    assert query(db, "SELECT COUNT(*), COUNT(cost) FROM model_calls") == [(3, 0)]
+    show = subprocess.run([sys.executable, "-m", "animus", "show", str(tmp_path / "free")], capture_output=True,
+                          text=True, env=env())  # fmt: skip
+    assert "3 calls of unknown cost" in show.stdout
+
+
+def test_the_cost_budget_stops_the_run_gracefully(server: FakeMessagesServer, tmp_path: Path) -> None:
+    out = animus(server, tmp_path, "capped", "--steps", "50", "--max-cost", "0.01")
+    assert out.returncode == 0, out.stderr
+    db = tmp_path / "capped" / "run.db"
+    assert "cost budget reached" in meta(db)["reason"]
+    (spent,) = query(db, "SELECT SUM(cost) FROM model_calls")[0]
+    assert 0.01 <= spent < 0.02 and committed_steps(db) < 50
+
+
+def test_no_key_stops_with_a_clear_reason(server: FakeMessagesServer, tmp_path: Path) -> None:
+    cmd = command(server, tmp_path, "nokey", "--steps", "2")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env(key=None), timeout=300)
+    assert out.returncode == 1
+    assert "ANTHROPIC_API_KEY" in out.stdout and "Traceback" not in out.stderr
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("thinking.budget_tokens=512", "at least 1024"),
+        ("thinking.budget_tokens=16000", "below model.max_tokens (16000)"),
+        ("thinking.type=enabled", "needs thinking.budget_tokens"),
+    ],
+)
+def test_bad_thinking_settings_are_config_errors(tmp_path: Path, setting: str, words: str) -> None:
+    cmd = [sys.executable, "-m", "animus", "run", "--model", "anthropic:x", "--runs-dir", str(tmp_path),
+           "--set", setting]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: bad config") and words in out.stderr and len(out.stderr.splitlines()) == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_key_env_var_is_the_only_key_source() -> None:
+    assert "api_key" not in json.dumps(
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", "from animus.config import RunConfig; print(RunConfig().to_json())"],
+                capture_output=True,
+                text=True,
+                env=env(),
+            ).stdout
+        )  # fmt: skip
+    ), "no config key can hold an API key"
+    assert os.environ.get("ANTHROPIC_API_KEY") != KEY

@@ -1,0 +1,241 @@
+"""A fake OpenAI chat completions API (`POST /v1/chat/completions`, non-streaming) on 127.0.0.1, for tests.
+
+    with FakeChatServer([ToolCall(reasoning="look"), Fault.rate_limited(), Text("done")]) as server:
+        client = openai.OpenAI(api_key="test", base_url=server.url, max_retries=0)
+        ...
+        assert server.violations == []
+
+Each valid request takes the next item of the queue: a reply (`ToolCall`, `Text`, `Length`,
+`ContentFilter`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with
+`default(body)` if a `default` callable was given, otherwise with `ToolCall()` —
+`press_buttons {"buttons": ["a"]}`. A `ToolCall`'s `reasoning` is sent as `reasoning_content`.
+
+Every request is checked strictly (see `chat_rules.check`); a broken rule answers 400
+invalid_request_error whose `code` names the rule, is recorded in `.violations`, and does not
+consume the queue. A missing or wrong `Authorization: Bearer` key is a 401 `invalid_api_key`,
+also recorded in `.violations`. A prompt larger than `context_window` answers 400
+`context_length_exceeded` as the real API does: not a violation, and the queue is not consumed.
+
+Usage is a deterministic heuristic: ceil(characters / 3.5) over the request's strings (tools as
+JSON, image data excluded) plus ceil(width * height / 750) per PNG image. Prefix caching works like
+OpenAI's: the longest prefix (tools + messages[:k]) already seen in an earlier answered request,
+if at least 1,024 tokens, is reported as `cached_tokens`, rounded down to a multiple of 128.
+Completion tokens are ceil(characters of the reply's content, reasoning and arguments / 3.5), min 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.fakes.chat_replies import (
+    CACHE_MIN_TOKENS,
+    CACHE_STEP_TOKENS,
+    CHARS_PER_TOKEN,
+    CONTEXT_WINDOW,
+    QUOTA_MESSAGE,
+    ContentFilter,
+    DropConnection,
+    Fault,
+    Length,
+    Reply,
+    Scripted,
+    Text,
+    ToolCall,
+)
+from tests.fakes.chat_rules import Violation, check, prefixes
+
+__all__ = [
+    "QUOTA_MESSAGE",
+    "ContentFilter",
+    "DropConnection",
+    "FakeChatServer",
+    "Fault",
+    "Length",
+    "Text",
+    "ToolCall",
+    "Violation",
+]
+
+Answer = tuple[int, dict[str, Any] | None, dict[str, str]]  # status, JSON body (None: drop), extra headers
+
+# ---- the server -------------------------------------------------------------------------------
+
+
+class FakeChatServer:
+    """The fake API in a background thread; see the module docstring."""
+
+    def __init__(
+        self,
+        replies: list[Scripted] | None = None,
+        api_key: str | None = None,
+        default: Callable[[dict[str, Any]], Scripted] | None = None,
+        context_window: int = CONTEXT_WINDOW,
+    ) -> None:
+        self.queue: list[Scripted] = list(replies or [])
+        self.api_key = api_key  # None: any non-empty key is accepted
+        self.default = default
+        self.context_window = context_window
+        self.requests: list[Any] = []  # every parsed body, valid or not (None if not JSON)
+        self.responses: list[dict[str, Any]] = []  # every 200 body
+        self.violations: list[str] = []
+        self._prefixes: set[str] = set()
+        self._counters: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fake-chat", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> FakeChatServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def add(self, *items: Scripted) -> None:
+        with self._lock:
+            self.queue.extend(items)
+
+    def next_id(self, prefix: str) -> str:
+        """`call_fake000001`, `chatcmpl-fake000001`, ...: one counter per prefix."""
+        self._counters[prefix] = self._counters.get(prefix, 0) + 1
+        return f"{prefix}fake{self._counters[prefix]:06d}"
+
+    def handle(self, headers: dict[str, str], raw: bytes) -> Answer:
+        """The answer to one POST /v1/chat/completions."""
+        with self._lock:
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = None
+            self.requests.append(body)
+            auth = headers.get("authorization", "")
+            key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+            if not key:
+                return self._refuse(401, "invalid_api_key", "You didn't provide an API key (Authorization: Bearer).")
+            if self.api_key and key != self.api_key:
+                return self._refuse(401, "invalid_api_key", f"Incorrect API key provided: {key[:3]}...{key[-4:]}.")
+            if not isinstance(body, dict):
+                return self._refuse(400, "body", "body: We could not parse the JSON body of your request.")
+            try:
+                check(body)
+            except Violation as exc:
+                return self._refuse(400, exc.rule, str(exc))
+            sizes = prefixes(body)
+            if sizes[-1][1] > self.context_window:
+                message = (
+                    f"This model's maximum context length is {self.context_window} tokens. "
+                    f"However, your messages resulted in {sizes[-1][1]} tokens."
+                )
+                return 400, _error(message, "invalid_request_error", "context_length_exceeded", "messages"), {}
+            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else ToolCall()
+            if isinstance(item, DropConnection):
+                return 0, None, {}
+            if isinstance(item, Fault):
+                extra = {"retry-after": str(item.retry_after)} if item.retry_after is not None else {}
+                return item.status, _error(item.message, item.error_type, item.code), extra
+            reply = self._reply(body, item, sizes)
+            self.responses.append(reply)
+            return 200, reply, {}
+
+    def _refuse(self, status: int, code: str, message: str) -> Answer:
+        self.violations.append(message)
+        return status, _error(message, "invalid_request_error", code), {}
+
+    def _reply(self, body: dict[str, Any], spec: Reply, sizes: list[tuple[str, int]]) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+        written: list[str] = []
+        if isinstance(spec, ToolCall):
+            arguments = spec.arguments if isinstance(spec.arguments, str) else json.dumps(spec.arguments)
+            message["content"] = spec.content
+            if spec.reasoning is not None:
+                message["reasoning_content"] = spec.reasoning
+            call = {"id": self.next_id("call_"), "type": "function"}
+            message["tool_calls"] = [{**call, "function": {"name": spec.name, "arguments": arguments}}]
+            written += [spec.content or "", spec.reasoning or "", arguments]
+            finish = "tool_calls"
+        elif isinstance(spec, ContentFilter):
+            finish = "content_filter"
+        else:
+            message["content"] = spec.text
+            written.append(spec.text)
+            finish = {Text: "stop", Length: "length"}[type(spec)]
+        completion = max(1, math.ceil(sum(map(len, written)) / CHARS_PER_TOKEN))
+        return {
+            "id": self.next_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+            "usage": self._usage(sizes, completion),
+        }
+
+    def _usage(self, sizes: list[tuple[str, int]], completion: int) -> dict[str, Any]:
+        """Usage with the longest prefix seen before (>= 1,024 tokens) as cached; remembers these prefixes."""
+        prompt = sizes[-1][1]
+        seen = [size for key, size in sizes if key in self._prefixes and size >= CACHE_MIN_TOKENS]
+        cached = max(seen, default=0) // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS
+        self._prefixes.update(key for key, _ in sizes)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        }
+
+
+def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _handler_for(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if self.path.split("?")[0] != "/v1/chat/completions":
+                self._not_found()
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body, extra = server.handle(headers, raw)
+            if body is None:  # dropped connection: no response at all
+                self.close_connection = True
+                return
+            self._send(status, body, extra)
+
+        def do_GET(self) -> None:
+            self._not_found()
+
+        def _not_found(self) -> None:
+            self._send(404, _error(f"Invalid URL ({self.command} {self.path})", "invalid_request_error", None), {})
+
+        def _send(self, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            with server._lock:
+                self.send_header("x-request-id", server.next_id("req_"))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
