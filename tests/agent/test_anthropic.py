@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.agent.remote import Backend, assert_no_key, count, meta, priced, query
 from tests.conftest import animus_env
 from tests.fakes.messages_server import (
     DropConnection,
@@ -33,9 +32,6 @@ pytest.importorskip("anthropic")
 
 KEY = "sk-ant-SENTINEL-7f3a9c"
 MODEL = "claude-fake-1"
-PRICES = [
-    f"pricing.{MODEL}.{k}={v}" for k, v in (("input", 3), ("output", 15), ("cache_write", 3.75), ("cache_read", 0.3))
-]
 
 
 @pytest.fixture
@@ -44,40 +40,9 @@ def server() -> Iterator[FakeMessagesServer]:
         yield fake
 
 
-def command(server: FakeMessagesServer, runs: Path, name: str, *args: str) -> list[str]:
-    sets = [x for s in [*PRICES, "model.retry_base_seconds=0.01"] for x in ("--set", s)]
-    return [
-        sys.executable, "-m", "animus", "run", "--model", f"anthropic:{MODEL}", "--base-url", server.url,
-        "--runs-dir", str(runs), "--name", name, *sets, *args,
-    ]  # fmt: skip
-
-
-def env(key: str | None = KEY) -> dict[str, str]:
-    e = {k: v for k, v in animus_env().items() if not k.startswith("ANTHROPIC_")}
-    if key:
-        e["ANTHROPIC_API_KEY"] = key
-    return e
-
-
-def animus(server: FakeMessagesServer, runs: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command(server, runs, name, *args), capture_output=True, text=True, env=env(), timeout=300)
-
-
-def resume(run_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "animus", "resume", str(run_dir), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300)
-
-
-def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def meta(db: Path) -> dict[str, Any]:
-    return {k: json.loads(v) for k, v in query(db, "SELECT key, value FROM meta")}
+@pytest.fixture
+def api(server: FakeMessagesServer) -> Backend:
+    return Backend(f"anthropic:{MODEL}", server.url, "ANTHROPIC_API_KEY", KEY)
 
 
 def user_texts(body: dict[str, Any]) -> str:
@@ -86,10 +51,10 @@ def user_texts(body: dict[str, Any]) -> str:
 
 
 def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
-    server: FakeMessagesServer, tmp_path: Path
+    server: FakeMessagesServer, api: Backend, tmp_path: Path
 ) -> None:
     sets = ["thinking.budget_tokens=2048", "memory.context_tokens=3000", "model.image_scale=2"]
-    out = animus(server, tmp_path, "long", "--steps", "300", *[x for s in sets for x in ("--set", s)])
+    out = api.run(tmp_path, "long", "--steps", "300", *[x for s in sets for x in ("--set", s)])
     assert out.returncode == 0, out.stderr
     assert server.violations == []
     db = tmp_path / "long" / "run.db"
@@ -100,10 +65,9 @@ def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
     purposes = [c[0] for c in calls]
     assert purposes.count("act") == 300 and purposes.count("summarize") >= 3
     assert len(server.requests) == len(calls), "one HTTP request per recorded call"
-    for purpose, inp, out_, write, read, cost, _ in calls:
+    for _, inp, out_, write, read, cost, _ in calls:
         assert inp + write + read > 0 and out_ > 0
-        expected = (inp * 3 + out_ * 15 + write * 3.75 + read * 0.3) / 1e6
-        assert cost == pytest.approx(expected)
+        assert cost == pytest.approx(priced(inp, out_, write, read))
     assert sum(c[4] for c in calls) > 5 * sum(c[3] for c in calls), "the cache is read far more than written"
 
     # Every request carries the tools, summaries too; act requests end with the newest frame as a 320x288 PNG.
@@ -120,27 +84,23 @@ def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
     stored = [t for c in calls for t in json.loads(c[6])["thinking"]]
     assert [(t["text"], t["signature"]) for t in stored] == [(b["thinking"], b["signature"]) for b in sent]
 
-    # The key is nowhere in what the run wrote or printed.
-    for path in (tmp_path / "long").rglob("*"):
-        if path.is_file():
-            assert KEY.encode() not in path.read_bytes(), path
-    assert KEY not in out.stdout + out.stderr
+    assert_no_key(KEY, tmp_path / "long", out.stdout, out.stderr)
 
 
-def test_a_run_killed_mid_tool_use_cycle_resumes_it(server: FakeMessagesServer, tmp_path: Path) -> None:
+def test_a_run_killed_mid_tool_use_cycle_resumes_it(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
     slow = ToolUse(name="wait", input={"frames": 36000}, thinking="A long wait.")
     server.add(*[ToolUse(thinking=f"Step {n}.") for n in range(1, 5)], slow)
     args = ("--steps", "8", "--set", "thinking.budget_tokens=2048", "--set", "tools.max_tick_frames=36000")
-    proc = subprocess.Popen(command(server, tmp_path, "cut", *args), env=env(), text=True,
+    proc = subprocess.Popen(api.command(tmp_path, "cut", *args), env=api.env(), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     db = tmp_path / "cut" / "run.db"
-    wait_for(lambda: db.exists() and bool(query_safe(db, "SELECT COUNT(*) FROM model_calls WHERE step = 5")))
+    wait_for(lambda: db.exists() and count(db, "SELECT COUNT(*) FROM model_calls WHERE step = 5") == 1)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert committed_steps(db) == 4, "the kill should land while step 5's wait runs"
     before = len(server.requests)
 
-    out = resume(tmp_path / "cut")
+    out = api.animus("resume", str(tmp_path / "cut"))
     assert out.returncode == 0, out.stderr
     assert server.violations == [], "the resumed requests must close the tool-use cycle with its thinking intact"
     first = server.requests[before]
@@ -151,17 +111,10 @@ def test_a_run_killed_mid_tool_use_cycle_resumes_it(server: FakeMessagesServer, 
     assert per_step == {n: 1 for n in range(1, 9)}, "the stored reply was executed, not asked for again"
 
 
-def query_safe(db: Path, sql: str) -> int:
-    try:
-        return int(query(db, sql)[0][0])
-    except sqlite3.OperationalError:
-        return 0
-
-
-def test_outages_are_waited_out_honouring_retry_after(server: FakeMessagesServer, tmp_path: Path) -> None:
+def test_outages_are_waited_out_honouring_retry_after(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
     server.add(Fault.overloaded(), Fault.rate_limited(retry_after=1), Fault.server_error(), DropConnection())
     t0 = time.monotonic()
-    out = animus(server, tmp_path, "flaky", "--steps", "3")
+    out = api.run(tmp_path, "flaky", "--steps", "3")
     assert out.returncode == 0, out.stderr
     retries = [line for line in out.stderr.splitlines() if "; retry " in line]
     assert len(retries) == 4, out.stderr
@@ -182,10 +135,10 @@ def test_outages_are_waited_out_honouring_retry_after(server: FakeMessagesServer
     ],
 )
 def test_a_refused_request_stops_the_run_cleanly_and_resume_continues(
-    server: FakeMessagesServer, tmp_path: Path, fault: Fault, words: str
+    server: FakeMessagesServer, api: Backend, tmp_path: Path, fault: Fault, words: str
 ) -> None:
     server.add(ToolUse(), ToolUse(), fault)
-    out = animus(server, tmp_path, "refused", "--steps", "5")
+    out = api.run(tmp_path, "refused", "--steps", "5")
     assert out.returncode == 1
     assert "error —" in out.stdout and words in out.stdout and "animus resume" in out.stdout
     assert "Traceback" not in out.stderr and "; retry " not in out.stderr, "never retried"
@@ -194,23 +147,27 @@ def test_a_refused_request_stops_the_run_cleanly_and_resume_continues(
     assert meta(db)["status"] == "error" and words in meta(db)["reason"]
     assert committed_steps(db) == 2
 
-    again = resume(tmp_path / "refused")
+    again = api.animus("resume", str(tmp_path / "refused"))
     assert again.returncode == 0, again.stderr
     assert committed_steps(db) == 5 and meta(db)["status"] == "done"
 
 
-def test_an_outage_longer_than_the_retry_window_stops_the_run(server: FakeMessagesServer, tmp_path: Path) -> None:
+def test_an_outage_longer_than_the_retry_window_stops_the_run(
+    server: FakeMessagesServer, api: Backend, tmp_path: Path
+) -> None:
     server.add(*[Fault.server_error()] * 200)
-    out = animus(server, tmp_path, "down", "--steps", "3", "--set", "model.retry_minutes=0.01")
+    out = api.run(tmp_path, "down", "--steps", "3", "--set", "model.retry_minutes=0.01")
     assert out.returncode == 1
     assert "kept failing" in out.stdout and "model.retry_minutes" in out.stdout
     assert meta(tmp_path / "down" / "run.db")["status"] == "error"
 
 
-def test_a_context_overflow_is_summarized_away_and_asked_again(server: FakeMessagesServer, tmp_path: Path) -> None:
+def test_a_context_overflow_is_summarized_away_and_asked_again(
+    server: FakeMessagesServer, api: Backend, tmp_path: Path
+) -> None:
     overflow = Fault(400, "invalid_request_error", "prompt is too long: 250000 tokens > 200000 maximum")
     server.add(*[ToolUse()] * 6, overflow)
-    out = animus(server, tmp_path, "full", "--steps", "9", "--set", "memory.keep_turns=1")
+    out = api.run(tmp_path, "full", "--steps", "9", "--set", "memory.keep_turns=1")
     assert out.returncode == 0, out.stderr
     db = tmp_path / "full" / "run.db"
     assert query(db, "SELECT step FROM memory_events WHERE kind = 'summary'") == [(7,)]
@@ -221,9 +178,9 @@ def test_a_context_overflow_is_summarized_away_and_asked_again(server: FakeMessa
     assert committed_steps(db) == 9
 
 
-def test_every_stop_reason_is_handled(server: FakeMessagesServer, tmp_path: Path) -> None:
+def test_every_stop_reason_is_handled(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
     server.add(Text("I am looking around."), MaxTokens(), Refusal(), PauseTurn(), ToolUse(), ToolUse())
-    out = animus(server, tmp_path, "stops", "--steps", "5")
+    out = api.run(tmp_path, "stops", "--steps", "5")
     assert out.returncode == 0, out.stderr
     assert server.violations == []
     bodies = server.requests
@@ -239,22 +196,19 @@ def test_every_stop_reason_is_handled(server: FakeMessagesServer, tmp_path: Path
 
 
 def test_a_model_without_a_price_records_unknown_cost_with_a_warning(
-    server: FakeMessagesServer, tmp_path: Path
+    server: FakeMessagesServer, api: Backend, tmp_path: Path
 ) -> None:
-    cmd = [c for c in command(server, tmp_path, "free", "--steps", "3") if not c.startswith("pricing.")]
-    cmd = [c for i, c in enumerate(cmd) if not (c == "--set" and not cmd[i + 1].startswith("model."))]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300)
+    out = api.run(tmp_path, "free", "--steps", "3", priced=False)
     assert out.returncode == 0, out.stderr
     assert out.stderr.count(f"no price for model {MODEL!r}") == 1
     db = tmp_path / "free" / "run.db"
     assert query(db, "SELECT COUNT(*), COUNT(cost) FROM model_calls") == [(3, 0)]
-    show = subprocess.run([sys.executable, "-m", "animus", "show", str(tmp_path / "free")], capture_output=True,
-                          text=True, env=env())  # fmt: skip
+    show = api.animus("show", str(tmp_path / "free"))
     assert "3 calls of unknown cost" in show.stdout
 
 
-def test_the_cost_budget_stops_the_run_gracefully(server: FakeMessagesServer, tmp_path: Path) -> None:
-    out = animus(server, tmp_path, "capped", "--steps", "50", "--max-cost", "0.01")
+def test_the_cost_budget_stops_the_run_gracefully(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
+    out = api.run(tmp_path, "capped", "--steps", "50", "--max-cost", "0.01")
     assert out.returncode == 0, out.stderr
     db = tmp_path / "capped" / "run.db"
     assert "cost budget reached" in meta(db)["reason"]
@@ -262,9 +216,8 @@ def test_the_cost_budget_stops_the_run_gracefully(server: FakeMessagesServer, tm
     assert 0.01 <= spent < 0.02 and committed_steps(db) < 50
 
 
-def test_no_key_stops_with_a_clear_reason(server: FakeMessagesServer, tmp_path: Path) -> None:
-    cmd = command(server, tmp_path, "nokey", "--steps", "2")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env(key=None), timeout=300)
+def test_no_key_stops_with_a_clear_reason(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
+    out = api.animus(*api.command(tmp_path, "nokey", "--steps", "2")[3:], with_key=False)
     assert out.returncode == 1
     assert "ANTHROPIC_API_KEY" in out.stdout and "Traceback" not in out.stderr
     assert server.requests == []
@@ -281,21 +234,7 @@ def test_no_key_stops_with_a_clear_reason(server: FakeMessagesServer, tmp_path: 
 def test_bad_thinking_settings_are_config_errors(tmp_path: Path, setting: str, words: str) -> None:
     cmd = [sys.executable, "-m", "animus", "run", "--model", "anthropic:x", "--runs-dir", str(tmp_path),
            "--set", setting]  # fmt: skip
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=60)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=animus_env(), timeout=60)
     assert out.returncode == 2
     assert out.stderr.startswith("error: bad config") and words in out.stderr and len(out.stderr.splitlines()) == 1
     assert not any(tmp_path.iterdir())
-
-
-def test_the_key_env_var_is_the_only_key_source() -> None:
-    assert "api_key" not in json.dumps(
-        json.loads(
-            subprocess.run(
-                [sys.executable, "-c", "from animus.config import RunConfig; print(RunConfig().to_json())"],
-                capture_output=True,
-                text=True,
-                env=env(),
-            ).stdout
-        )  # fmt: skip
-    ), "no config key can hold an API key"
-    assert os.environ.get("ANTHROPIC_API_KEY") != KEY

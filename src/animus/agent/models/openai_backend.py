@@ -1,0 +1,71 @@
+"""`openai:MODEL`: OpenAI, or any server that speaks its chat-completions API (vLLM, llama.cpp, Ollama ...).
+
+The key comes from `OPENAI_API_KEY`. A local server reached by `--base-url` often needs no key: with none in the
+environment, a placeholder is sent. The key is never stored. Stop reasons map onto Anthropic's names
+(`tool_calls` -> tool_use, `stop` -> end_turn, `length` -> max_tokens, `content_filter` -> refusal), so the loop
+treats both backends alike; a 400 `context_length_exceeded` raises `ContextOverflow`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from animus.agent.models import openai_wire as wire
+from animus.agent.models.remote import Failure, RetryPolicy, call_with_retries, prepare_png, require, triage
+from animus.errors import ModelError
+
+if TYPE_CHECKING:
+    from animus.agent.types import Reply, Request
+    from animus.config import RunConfig
+
+LOCAL_PLACEHOLDER_KEY = "none"
+
+
+class OpenAIModel:
+    """A chat-completions model via `openai.OpenAI().chat.completions.create`, with Animus's own retries."""
+
+    def __init__(self, argument: str | None, config: RunConfig) -> None:
+        if not argument:
+            raise ModelError("openai needs a model name: --model openai:MODEL (e.g. openai:gpt-5, openai:qwen3)")
+        sdk = require("openai", "openai")
+        self.sdk = sdk
+        self.model_id = argument
+        self.name = f"openai:{argument}"
+        self.cfg = config.model
+        self.sends_images = config.model.images
+        self.policy = RetryPolicy.from_config(config.model)
+        base_url = config.model.base_url or os.environ.get("OPENAI_BASE_URL")
+        key = os.environ.get("OPENAI_API_KEY")
+        if not key and not base_url:
+            raise ModelError("openai: OPENAI_API_KEY is not set; export it (keys are read only from the environment)")
+        self.official = base_url is None or "api.openai.com" in base_url
+        self.client = sdk.OpenAI(
+            api_key=key or LOCAL_PLACEHOLDER_KEY,
+            base_url=base_url,
+            timeout=config.model.timeout_seconds,
+            max_retries=0,
+        )
+
+    def respond(self, request: Request) -> Reply:
+        image = None
+        if request.image_png is not None:
+            image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
+        body = wire.request_body(request, self.model_id, self.cfg, image, self.official)
+        completion = call_with_retries(
+            lambda: self.client.chat.completions.create(**body), self._classify, self.policy, self.name
+        )
+        return wire.parse_reply(completion.model_dump(mode="json"))
+
+    def _classify(self, exc: Exception) -> Failure | None:
+        sdk = self.sdk
+        if isinstance(exc, sdk.APIStatusError):
+            body = exc.body if isinstance(exc.body, dict) else {}
+            error = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
+            code = str(error.get("code") or error.get("type") or "")
+            return triage(exc.status_code, str(error.get("message") or exc.message), exc.response.headers, code)
+        if isinstance(exc, sdk.APIConnectionError):  # includes timeouts
+            return triage(None, type(exc).__name__)
+        if isinstance(exc, sdk.OpenAIError):
+            return Failure("stop", f"{type(exc).__name__}: {exc}")
+        return None

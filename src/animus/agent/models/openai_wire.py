@@ -1,0 +1,126 @@
+"""The OpenAI chat-completions wire format: a `Request` as a request body, a response body as a `Reply`.
+
+Pure functions on plain JSON (no SDK import). The layout:
+
+- one system message: the fixed prompt, then the memory (one message, because some local servers' chat
+  templates take only one);
+- per user turn: a `tool` message for each tool call of the previous reply, then a user message with the
+  observation text and, in the newest turn only, the screen as a PNG data URL;
+- per reply: an assistant message with its text and its `tool_calls` (arguments as JSON text). Reasoning that a
+  server returns (`reasoning_content`, as vLLM and llama.cpp do) is kept as thinking but not sent back.
+
+Servers cache prompt prefixes on their own (no breakpoints): the stable prefix is the system message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+from animus.agent import prompts
+from animus.agent.types import AssistantTurn, Reply, ThinkingBlock, ToolCall, Turn, Usage
+
+if TYPE_CHECKING:
+    from animus.agent.types import Request
+    from animus.config import ModelConfig
+
+JSONDict = dict[str, Any]
+STOP_REASONS = {"tool_calls": "tool_use", "stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
+BAD_ARGUMENTS = "__arguments_not_json__"  # the key a call's unparseable arguments are kept under
+
+
+def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | None, official: bool) -> JSONDict:
+    """The JSON body of `POST /chat/completions`. `official`: OpenAI's own API, which names the reply limit
+    `max_completion_tokens`; other servers get the older `max_tokens`."""
+    system = "\n\n".join(x for x in (request.system, prompts.memory_text(request.memory)) if x)
+    body: JSONDict = {
+        "model": model,
+        "messages": [{"role": "system", "content": system}, *messages(request.messages, image)],
+        "tools": [
+            {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
+            for t in request.tools
+        ],
+        ("max_completion_tokens" if official else "max_tokens"): cfg.max_tokens,
+        "seed": request.seed,
+    }
+    if request.purpose != "act":
+        body["tool_choice"] = "none"
+    if request.thinking.effort:
+        body["reasoning_effort"] = request.thinking.effort
+    if cfg.temperature is not None:
+        body["temperature"] = cfg.temperature
+    return body
+
+
+def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
+    out: list[JSONDict] = []
+    asked: list[str] = []
+    for i, turn in enumerate(turns):
+        if isinstance(turn, AssistantTurn):
+            out.append(assistant_message(turn.reply))
+            asked = [c.id for c in turn.reply.tool_calls]
+            continue
+        results = {r.call_id: r for r in turn.tool_results}
+        for call_id in asked:
+            r = results.get(call_id)
+            out.append({"role": "tool", "tool_call_id": call_id, "content": r.content if r else "error: not run"})
+        earlier = [f"Result of an earlier call: {r.content}" for r in turn.tool_results if r.call_id not in asked]
+        text = "\n".join([*earlier, turn.text]) or "(nothing to show)"
+        content: str | list[JSONDict] = text
+        if image is not None and i == len(turns) - 1:
+            url = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+            content = [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}]
+        out.append({"role": "user", "content": content})
+        asked = []
+    return out
+
+
+def assistant_message(reply: Reply) -> JSONDict:
+    message: JSONDict = {"role": "assistant", "content": reply.text or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": _arguments(c)}}
+            for c in reply.tool_calls
+        ]
+    elif not reply.text:
+        message["content"] = "(no reply)"  # an assistant message needs content or tool calls
+    return message
+
+
+def _arguments(call: ToolCall) -> str:
+    raw = call.input.get(BAD_ARGUMENTS)
+    return raw if isinstance(raw, str) and len(call.input) == 1 else json.dumps(call.input)
+
+
+def parse_reply(data: JSONDict) -> Reply:
+    """A `chat.completion` body as a `Reply`. Arguments that are not a JSON object stay, verbatim, under
+    `BAD_ARGUMENTS`, so the tool reports a bad call that the model reads."""
+    choice = (data.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    calls = []
+    for call in message.get("tool_calls") or []:
+        fn = call.get("function") or {}
+        raw = fn.get("arguments") or "{}"
+        try:
+            args = json.loads(raw)
+        except ValueError:
+            args = None
+        calls.append(ToolCall(call.get("id", ""), fn.get("name", ""), args if isinstance(args, dict) else {BAD_ARGUMENTS: raw}))
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    u = data.get("usage") or {}
+    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    usage = Usage(
+        input_tokens=(u.get("prompt_tokens") or 0) - cached,
+        output_tokens=u.get("completion_tokens") or 0,
+        cache_read_input_tokens=cached,
+    )
+    finish = choice.get("finish_reason") or "stop"
+    return Reply(
+        text=message.get("content") or "",
+        tool_calls=tuple(calls),
+        thinking=(ThinkingBlock(reasoning),) if isinstance(reasoning, str) and reasoning else (),
+        usage=usage,
+        stop_reason=STOP_REASONS.get(finish, finish),
+        model=data.get("model") or "",
+    )
