@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from animus.agent.types import ToolCall, ToolResult, ToolSpec
+from animus.agent.types import UNPARSED_ARGUMENTS, ToolCall, ToolResult, ToolSpec
 from animus.config import ToolsConfig
 from animus.emulator import BUTTONS
 from animus.errors import BadToolCall
@@ -149,6 +149,9 @@ def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:
 def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[InputOp], tuple[str, str, str] | None]:
     if not isinstance(call.input, dict):
         raise BadToolCall(f"{call.name}: the input must be a JSON object.")
+    if UNPARSED_ARGUMENTS in call.input:
+        raw = str(call.input[UNPARSED_ARGUMENTS])[:200]
+        raise BadToolCall(f"{call.name}: the arguments are not a JSON object: {raw!r}.")
     args = call.input
     if call.name == "press_buttons":
         _only(args, {"buttons", "hold_frames", "wait_frames"}, call.name)

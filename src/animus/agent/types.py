@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 JSON = Any  # a value json.dumps accepts: tool inputs are JSON objects by nature
 
+# A backend that gets call arguments it cannot parse keeps the raw text under this key; the tool refuses the call.
+UNPARSED_ARGUMENTS = "_unparsed_arguments"
+
 Purpose = Literal["act", "summarize", "reflect"]
 
 

@@ -19,7 +19,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from animus.agent import prompts
-from animus.agent.types import AssistantTurn, Reply, ThinkingBlock, ToolCall, Turn, Usage
+from animus.agent.types import UNPARSED_ARGUMENTS, AssistantTurn, Reply, ThinkingBlock, ToolCall, Turn, Usage
 
 if TYPE_CHECKING:
     from animus.agent.types import Request
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 JSONDict = dict[str, Any]
 STOP_REASONS = {"tool_calls": "tool_use", "stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
-BAD_ARGUMENTS = "__arguments_not_json__"  # the key a call's unparseable arguments are kept under
 
 
 def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | None, official: bool) -> JSONDict:
@@ -37,10 +36,7 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
     body: JSONDict = {
         "model": model,
         "messages": [{"role": "system", "content": system}, *messages(request.messages, image)],
-        "tools": [
-            {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
-            for t in request.tools
-        ],
+        "tools": [_function(t.name, t.description, t.input_schema) for t in request.tools],
         ("max_completion_tokens" if official else "max_tokens"): cfg.max_tokens,
         "seed": request.seed,
     }
@@ -51,6 +47,10 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
     if cfg.temperature is not None:
         body["temperature"] = cfg.temperature
     return body
+
+
+def _function(name: str, description: str, schema: JSONDict) -> JSONDict:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": schema}}
 
 
 def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
@@ -89,13 +89,14 @@ def assistant_message(reply: Reply) -> JSONDict:
 
 
 def _arguments(call: ToolCall) -> str:
-    raw = call.input.get(BAD_ARGUMENTS)
-    return raw if isinstance(raw, str) and len(call.input) == 1 else json.dumps(call.input)
+    # Unparsable arguments go back as {}: servers refuse a history whose arguments are not JSON; the call's
+    # error result quotes what the model wrote.
+    return "{}" if UNPARSED_ARGUMENTS in call.input else json.dumps(call.input)
 
 
 def parse_reply(data: JSONDict) -> Reply:
     """A `chat.completion` body as a `Reply`. Arguments that are not a JSON object stay, verbatim, under
-    `BAD_ARGUMENTS`, so the tool reports a bad call that the model reads."""
+    `UNPARSED_ARGUMENTS`, so the tool reports a bad call that the model reads."""
     choice = (data.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     calls = []
@@ -106,7 +107,8 @@ def parse_reply(data: JSONDict) -> Reply:
             args = json.loads(raw)
         except ValueError:
             args = None
-        calls.append(ToolCall(call.get("id", ""), fn.get("name", ""), args if isinstance(args, dict) else {BAD_ARGUMENTS: raw}))
+        args = args if isinstance(args, dict) else {UNPARSED_ARGUMENTS: raw}
+        calls.append(ToolCall(call.get("id", ""), fn.get("name", ""), args))
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     u = data.get("usage") or {}
     cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
