@@ -6,8 +6,9 @@
         assert server.violations == []
 
 Each valid request takes the next item of the queue: a reply (`ToolUse`, `Text`, `MaxTokens`,
-`Refusal`, `PauseTurn`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with the
-default reply: `ToolUse()` — `press_buttons {"buttons": ["a"]}` with a short thinking block.
+`Refusal`, `PauseTurn`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with `default(body)`
+when a `default` callable was given, else `ToolUse()`: `press_buttons {"buttons": ["a"]}` with a
+short thinking block.
 Thinking blocks are only sent when the request enables thinking (`enabled` or `adaptive`).
 
 Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
@@ -31,6 +32,7 @@ import base64
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -66,9 +68,15 @@ __all__ = [
 class FakeMessagesServer:
     """The fake API in a background thread; see the module docstring."""
 
-    def __init__(self, replies: list[Scripted] | None = None, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        replies: list[Scripted] | None = None,
+        api_key: str | None = None,
+        default: Callable[[dict[str, Any]], Scripted] | None = None,
+    ) -> None:
         self.queue: list[Scripted] = list(replies or [])
         self.api_key = api_key  # None: any non-empty key is accepted
+        self.default = default  # answers a request when the queue is empty; None: ToolUse()
         self.requests: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
         self.violations: list[str] = []
@@ -123,12 +131,14 @@ class FakeMessagesServer:
                 self._checker.check(body)
             except Violation as exc:
                 return self._refuse(400, "invalid_request_error", str(exc))
-            item = self.queue.pop(0) if self.queue else ToolUse()
+            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else ToolUse()
             if isinstance(item, DropConnection):
                 return 0, None, {}
             if isinstance(item, Fault):
                 extra = {"retry-after": str(item.retry_after)} if item.retry_after is not None else {}
                 return item.status, _error(item.error_type, item.message, item.details), extra
+            if isinstance(item, ToolUse) and (body.get("tool_choice") or {}).get("type") == "none":
+                item = Text(item.text or "(a summary)")  # the real API never calls a tool then
             reply = self._reply(body, item)
             self.responses.append(reply)
             return 200, reply, {}

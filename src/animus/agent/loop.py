@@ -163,9 +163,10 @@ class Agent:
         )
         context, force = self.p.context, False
         while True:
-            folded = self.fit_context(user, force)
-            request = self.request("act", obs.step, self.system, (*context.turns, user), png)
+            folded = False
             try:
+                folded = self.fit_context(user, force)
+                request = self.request("act", obs.step, self.system, (*context.turns, user), png)
                 reply = self.p.caller.call(request, [user], self.estimate(request, len(context.turns)))
                 break
             except ContextOverflow as exc:  # the model's window is smaller than memory.context_tokens
@@ -244,7 +245,8 @@ class Agent:
         """The long-term memory requests carry; empty when memory is disabled (the ablation)."""
         if not self.config.memory.enabled:
             return Memory(version=self.counters.memory_version)
-        return Memory(self.p.context.summary, self.p.notes.items(), self.counters.memory_version)
+        context = self.p.context
+        return Memory(context.summary, self.p.notes.items(), self.counters.memory_version, context.base_notes)
 
     def fit_context(self, user: UserTurn, force: bool = False) -> bool:
         """If the next request would pass `memory.context_tokens` (or `force`: it overflowed the model's window),
@@ -258,16 +260,20 @@ class Agent:
         count = context.leaving(cfg.keep_turns, over)
         if count == 0:
             return False
-        leaving = tuple(context.turns[:count])
         summary = ""
         if cfg.enabled:
-            # The results of the last leaving calls stand in the first turn that stays.
-            staying = context.turns[count] if count < len(context.turns) else user
+            # Normally the request shows the whole context, not only the leaving turns: it then repeats the prefix
+            # the last act request cached, and the model sees what follows the turns it folds. After an overflow
+            # it shows only the leaving turns (their calls' results stand in the first turn that stays).
+            shown = count if force else len(context.turns)
+            staying = context.turns[shown] if shown < len(context.turns) else user
             results = staying.tool_results if isinstance(staying, UserTurn) else ()
-            task = UserTurn(user.step, prompts.SUMMARY_PROMPT.format(game=self.profile.name), results)
-            request = self.request("summarize", user.step, self.system, (*leaving, task), None)
-            summary = self.p.caller.call(request, [], self.estimate(request, count)).text.strip()
+            text = prompts.SUMMARY_PROMPT.format(game=self.profile.name, through=context.turns[count - 1].step)
+            task = UserTurn(user.step, text, results)
+            request = self.request("summarize", user.step, self.system, (*context.turns[:shown], task), None)
+            summary = self.p.caller.call(request, [], self.estimate(request, shown)).text.strip()
         context.fold(count, summary)
+        context.base_notes = self.p.notes.items()
         self._events.append(("summary", str(context.summarized_through), summary, "model"))
         return True
 

@@ -38,10 +38,11 @@ SUMMARY_SECTIONS = (
 
 SUMMARY_PROMPT = (
     """\
-You are keeping the long-term memory of an agent playing the Game Boy game {game}. The turns below are leaving its \
-context for good. Write a new summary that replaces the current one (given in your memory): keep everything from \
-the current summary that still matters and add what these turns taught. Be concrete: names, places, positions, \
-what people said, what worked. Use exactly these sections, in this order:
+You are keeping the long-term memory of an agent playing the Game Boy game {game}. The turns above through step \
+{through} are leaving its context for good (later ones stay). Write a new summary that replaces the current one \
+(given in your memory): keep everything from the current summary that still matters and add what the leaving \
+turns taught. Be concrete: names, places, positions, what people said, what worked. Use exactly these sections, \
+in this order:
 """
     + "\n".join(SUMMARY_SECTIONS)
     + "\nReply with the summary only; call no tool."
@@ -56,8 +57,10 @@ MEMORY = """\
 Your long-term memory. Summary of earlier play:
 {summary}
 
-Your notes:
+Your notes (as of that summary; changes since are listed with the newest observation):
 {notes}"""
+
+NOTE_CHANGES = "Your notes changed since the summary:\n{changes}"
 
 
 def system_prompt(game: str) -> str:
@@ -65,11 +68,19 @@ def system_prompt(game: str) -> str:
 
 
 def memory_text(memory: Memory) -> str:
-    """The memory as a remote model reads it (one system block after the fixed prompt); "" when empty."""
-    if not memory.summary and not memory.notes:
+    """The summary and the notes as of it, as a remote model reads them (a cached system block); "" when empty."""
+    if not memory.summary and not memory.base_notes:
         return ""
-    notes = "\n".join(f"- {key}: {value}" for key, value in memory.notes) or "(none)"
+    notes = "\n".join(f"- {key}: {value}" for key, value in memory.base_notes) or "(none)"
     return MEMORY.format(summary=memory.summary or "(none yet)", notes=notes)
+
+
+def note_changes(memory: Memory) -> str:
+    """The notes set, changed or deleted since the summary, for the newest turn; "" when there are none."""
+    base, live = dict(memory.base_notes), dict(memory.notes)
+    lines = [f"- {key}: {value}" for key, value in live.items() if base.get(key) != value]
+    lines += [f"- {key}: (deleted)" for key in base if key not in live]
+    return NOTE_CHANGES.format(changes="\n".join(lines)) if lines else ""
 
 
 def observation(obs: Observation) -> str:
@@ -91,6 +102,7 @@ TEMPLATES = {
     "observation": OBSERVATION,
     "no_tool": NO_TOOL_NOTICE,
     "memory": MEMORY,
+    "note_changes": NOTE_CHANGES,
     "summary": SUMMARY_PROMPT,
     "reflect": REFLECT_PROMPT,
 }

@@ -206,11 +206,17 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class Memory:
-    """The long-term memory a request carries: the running summary and the notes. `version` counts changes."""
+    """The long-term memory a request carries: the running summary and the notes. `version` counts changes.
+
+    `base_notes` are the notes as they stood at the last summary. A backend that caches prompts puts the summary
+    and these in its cached prefix and sends the changes since (`notes` against `base_notes`) with the newest
+    turn, so editing a note does not invalidate the cached conversation.
+    """
 
     summary: str = ""
     notes: tuple[tuple[str, str], ...] = ()
     version: int = 0
+    base_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

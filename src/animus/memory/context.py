@@ -25,6 +25,7 @@ class Context:
         self.sizes: list[float] = []  # uncalibrated tokens of each turn, priced once
         self.summary = ""
         self.summarized_through = 0  # the last step whose turns the summary covers
+        self.base_notes: tuple[tuple[str, str], ...] = ()  # the notes when the summary was written
 
     def add(self, user: UserTurn, reply: Reply) -> None:
         self._append(user)

@@ -60,12 +60,18 @@ def estimator(store: RunStore) -> HeuristicEstimator:
     return est
 
 
-def context(store: RunStore, est: HeuristicEstimator, last: int) -> Context:
-    """The latest summary and the turns after it. A pending reply joins when the loop executes it."""
+def context(store: RunStore, est: HeuristicEstimator, config: RunConfig, last: int) -> Context:
+    """The latest summary, the notes as they stood then, and the turns after it. A pending reply joins when the
+    loop executes it."""
     rebuilt = Context(est)
-    summaries = [e for e in store.memory_events() if e.kind == "summary" and e.step <= last]
+    events = store.memory_events()
+    summaries = [e for e in events if e.kind == "summary" and e.step <= last]
     covered = int(summaries[-1].key or 0) if summaries else 0
     rebuilt.rebuild((c for c in store.calls("act", start=covered + 1) if c.step <= last), summaries)
+    if summaries:  # a summary is folded before its step's calls run: the notes of the events stored before it
+        base = Notes(config.memory.notes_max_chars)
+        base.replay((e.kind, e.key, e.content) for e in events if e.id < summaries[-1].id)
+        rebuilt.base_notes = base.items()
     return rebuilt
 
 

@@ -5,8 +5,9 @@ Pure functions on plain JSON (no SDK import), so the format can be read and test
 Layout of a request, in the order the API caches it (tools, then system, then messages):
 
 - tools: every tool, on every request (summaries too), so all requests share one cached prefix;
-- system: the fixed prompt (breakpoint 1: tools + system), then the memory block (breakpoint 2), which changes
-  only when a note or the summary does;
+- system: the fixed prompt (breakpoint 1: tools + system), then the memory block (breakpoint 2): the summary and
+  the notes as they stood when it was written, so it changes only when the context is summarized anyway. Notes
+  changed since then are listed in the newest user turn, which is not cached;
 - messages: the turns, strictly alternating. A user turn holds the tool results of the previous reply (first, one
   per tool_use), then the screenshot (newest turn only), then the observation text. An assistant turn holds its
   thinking blocks verbatim (signatures, redacted data), its text and its tool_use blocks. Breakpoints 3 and 4
@@ -45,7 +46,7 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
         "tools": [
             {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in request.tools
         ],
-        "messages": messages(request.messages, image),
+        "messages": messages(request.messages, image, prompts.note_changes(request.memory)),
     }
     if request.purpose != "act":
         body["tool_choice"] = {"type": "none"}  # the task asks for text; the tools stay for the cached prefix
@@ -63,8 +64,8 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
     return body
 
 
-def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
-    """The turns as alternating messages; the image goes in the last user turn."""
+def messages(turns: tuple[Turn, ...], image: bytes | None, changes: str = "") -> list[JSONDict]:
+    """The turns as alternating messages; the image and the note `changes` go in the last user turn."""
     out: list[JSONDict] = []
     asked: list[str] = []  # tool_use ids of the previous assistant turn, which the next user turn must answer
     for i, turn in enumerate(turns):
@@ -73,7 +74,10 @@ def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
             asked = [c.id for c in turn.reply.tool_calls]
             continue
         last = i == len(turns) - 1
-        out.append({"role": "user", "content": user_blocks(turn, asked, image if last else None)})
+        blocks = user_blocks(turn, asked, image if last else None)
+        if last and changes:
+            blocks.insert(-1, {"type": "text", "text": changes})
+        out.append({"role": "user", "content": blocks})
         asked = []
     return out
 

@@ -2,8 +2,8 @@
 
 Pure functions on plain JSON (no SDK import). The layout:
 
-- one system message: the fixed prompt, then the memory (one message, because some local servers' chat
-  templates take only one);
+- one system message: the fixed prompt, then the summary and the notes as of it (one message, because some local
+  servers' chat templates take only one); notes changed since are listed in the newest user message;
 - per user turn: a `tool` message for each tool call of the previous reply, then a user message with the
   observation text and, in the newest turn only, the screen as a PNG data URL;
 - per reply: an assistant message with its text and its `tool_calls` (arguments as JSON text). Reasoning that a
@@ -35,7 +35,10 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
     system = "\n\n".join(x for x in (request.system, prompts.memory_text(request.memory)) if x)
     body: JSONDict = {
         "model": model,
-        "messages": [{"role": "system", "content": system}, *messages(request.messages, image)],
+        "messages": [
+            {"role": "system", "content": system},
+            *messages(request.messages, image, prompts.note_changes(request.memory)),
+        ],
         "tools": [_function(t.name, t.description, t.input_schema) for t in request.tools],
         ("max_completion_tokens" if official else "max_tokens"): cfg.max_tokens,
         "seed": request.seed,
@@ -53,7 +56,8 @@ def _function(name: str, description: str, schema: JSONDict) -> JSONDict:
     return {"type": "function", "function": {"name": name, "description": description, "parameters": schema}}
 
 
-def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
+def messages(turns: tuple[Turn, ...], image: bytes | None, changes: str = "") -> list[JSONDict]:
+    """The turns as chat messages; the image and the note `changes` go in the last user message."""
     out: list[JSONDict] = []
     asked: list[str] = []
     for i, turn in enumerate(turns):
@@ -66,9 +70,10 @@ def messages(turns: tuple[Turn, ...], image: bytes | None) -> list[JSONDict]:
             r = results.get(call_id)
             out.append({"role": "tool", "tool_call_id": call_id, "content": r.content if r else "error: not run"})
         earlier = [f"Result of an earlier call: {r.content}" for r in turn.tool_results if r.call_id not in asked]
-        text = "\n".join([*earlier, turn.text]) or "(nothing to show)"
+        last = i == len(turns) - 1
+        text = "\n".join([*earlier, *([changes] if last and changes else []), turn.text]) or "(nothing to show)"
         content: str | list[JSONDict] = text
-        if image is not None and i == len(turns) - 1:
+        if image is not None and last:
             url = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
             content = [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}]
         out.append({"role": "user", "content": content})
