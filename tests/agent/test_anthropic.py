@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import signal
 import subprocess
@@ -238,3 +239,30 @@ def test_bad_thinking_settings_are_config_errors(tmp_path: Path, setting: str, w
     assert out.returncode == 2
     assert out.stderr.startswith("error: bad config") and words in out.stderr and len(out.stderr.splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_ctrl_c_during_a_retry_wait_stops_at_once(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
+    server.add(ToolUse(), Fault.rate_limited(retry_after=120))
+    proc = subprocess.Popen(api.command(tmp_path, "wait", "--steps", "5"), env=api.env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    wait_for(lambda: len(server.requests) == 2)
+    time.sleep(0.5)  # into the 120 s wait
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 20, "the wait was not cut short"
+    db = tmp_path / "wait" / "run.db"
+    assert meta(db)["status"] == "stopped" and "SIGINT" in meta(db)["reason"]
+    assert committed_steps(db) == 1 and count(db, "SELECT COUNT(*) FROM model_calls") == 1
+
+
+def test_the_grid_overlay_is_drawn_on_the_screenshot(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = api.run(tmp_path, "grid", "--steps", "2", "--set", "model.grid_overlay=true", "--set", "model.image_scale=3")
+    assert out.returncode == 0, out.stderr
+    (image,) = [b for b in server.requests[-1]["messages"][-1]["content"] if b["type"] == "image"]
+    picture = Image.open(io.BytesIO(base64.b64decode(image["source"]["data"]))).convert("RGB")
+    assert picture.size == (480, 432)
+    assert picture.getpixel((24, 200)) == (255, 0, 0), "a grid line every 8 screen pixels"
+    assert picture.getpixel((0, 0)) == (255, 0, 0) and picture.getpixel((12, 12)) != (255, 0, 0)
