@@ -163,7 +163,7 @@ BAD_INPUT = [
     (["--set", "budget.steps=lots"], "budget.steps: Input should be a valid integer"),
     (["--set", "justtext"], "write it as key=value"),
     (["--config", "missing.toml"], "config file not found: missing.toml"),
-    (["--model", "gpt-17"], "unknown model 'gpt-17': choose one of mock, random, scripted"),
+    (["--model", "gpt-17"], "unknown model 'gpt-17': choose one of anthropic, mock, openai, random, scripted"),
     (["--model", "scripted:nowhere.jsonl"], "script not found: nowhere.jsonl"),
     (["--game", "zelda"], "zelda"),
     (["--rom", "missing.gb"], "ROM not found: missing.gb"),
