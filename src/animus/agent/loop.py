@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from animus.runs.store import RunStore
 
 # After a summary the context is cut to this share of its budget, so summaries come in batches, not every step.
-REFILL_SHARE = 0.6
+# Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,
+# 0.4 cost 11% less per action than 0.6 in bench/tokens.py (each summary rewrites the cache of what it keeps).
+REFILL_SHARE = 0.4
 
 
 @dataclass
