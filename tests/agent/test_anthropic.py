@@ -89,7 +89,7 @@ def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
 
 
 def test_a_run_killed_mid_tool_use_cycle_resumes_it(server: FakeMessagesServer, api: Backend, tmp_path: Path) -> None:
-    slow = ToolUse(name="wait", input={"frames": 36000}, thinking="A long wait.")
+    slow = ToolUse(name="wait", input={"frames": 36000}, redacted=True)  # opaque thinking must come back as is
     server.add(*[ToolUse(thinking=f"Step {n}.") for n in range(1, 5)], slow)
     args = ("--steps", "8", "--set", "thinking.budget_tokens=2048", "--set", "tools.max_tick_frames=36000")
     proc = subprocess.Popen(api.command(tmp_path, "cut", *args), env=api.env(), text=True,

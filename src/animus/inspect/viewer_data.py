@@ -186,7 +186,7 @@ def step_payload(store: RunStore, log: MemoryLog, step: int) -> JSONDict | None:
         "tool_results": [r.to_json() for r in results],
         "state_text": state_text,
         "dialog": dialog,
-        "cost": sum(c.cost or 0.0 for c in calls),
+        "cost": None if any(c.cost is None for c in calls) else sum(c.cost or 0.0 for c in calls),
         "tokens": sum(c.tokens for c in calls),
         "milestones": [milestone_json(m) for m in store.milestones() if m.step == step],
         "events": [event_json(e) for e in log.at(step)],

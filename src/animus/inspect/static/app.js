@@ -57,7 +57,8 @@
   }
 
   function fmtCost(c) {
-    return "$" + Number(c || 0).toFixed(c && c < 0.01 ? 5 : 4);
+    if (c === null || c === undefined) return "cost unknown (no price)";
+    return "$" + Number(c).toFixed(c && c < 0.01 ? 5 : 4);
   }
 
   function toast(message) {
