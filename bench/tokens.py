@@ -60,7 +60,8 @@ def scripted_reply(seed: int) -> Any:
     rng = random.Random(seed)
 
     def reply(body: dict[str, Any]) -> ToolUse | Text:
-        if body.get("tool_choice", {}).get("type") == "none":  # a summary: five sections of a few lines
+        last = body["messages"][-1]["content"]
+        if "are leaving its context" in json.dumps(last):  # a summary: five sections of a few lines
             return Text("\n".join(f"{h}\n- " + " ".join(rng.choice(WORDS) for _ in range(40))
                                   for h in prompts.SUMMARY_SECTIONS))  # fmt: skip
         thinking = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120)))

@@ -58,6 +58,7 @@ class ModelCaller:
         try:
             self.in_flight = True
             reply = self.model.respond(request)
+            self.in_flight = False
         except ModelInterrupted as exc:
             raise StopRun("stopped", f"{exc} while waiting for the model") from None
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 # Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,
 # 0.4 cost 11% less per action than 0.6 in bench/tokens.py (each summary rewrites the cache of what it keeps).
 REFILL_SHARE = 0.4
+# After the model reports a context overflow, the session's context budget shrinks to this share of itself.
+OVERFLOW_SHRINK = 0.6
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Agent:
         self.system = prompts.system_prompt(parts.profile.name)
         self.tool_specs = tools.tool_specs(parts.config.tools)
         self.thinking = _thinking(parts.config)
+        self.context_tokens = parts.config.memory.context_tokens  # lowered for this session if the model overflows
         self._events: list[tuple[str, str | None, str, str]] = []  # (kind, key, content, source) of this step
 
     @property
@@ -174,6 +178,9 @@ class Agent:
             except ContextOverflow as exc:  # the model's window is smaller than memory.context_tokens
                 if force and not folded:
                     raise StopRun("error", f"{exc}; nothing left to summarize: lower memory.context_tokens") from None
+                self.context_tokens = max(1000, int(self.context_tokens * OVERFLOW_SHRINK))
+                _warn(f"{exc}; the context budget is now {self.context_tokens} tokens for this session "
+                      "(set memory.context_tokens lower for new runs)")  # fmt: skip
                 force = True
         context.add(user, reply)
         return reply
@@ -251,15 +258,16 @@ class Agent:
         return Memory(context.summary, self.p.notes.items(), self.counters.memory_version, context.base_notes)
 
     def fit_context(self, user: UserTurn, force: bool = False) -> bool:
-        """If the next request would pass `memory.context_tokens` (or `force`: it overflowed the model's window),
-        fold the oldest exchanges into the summary, keeping `memory.keep_turns`. Return whether any were folded."""
+        """If the next request would pass the context budget (`memory.context_tokens`, lowered after an overflow),
+        or when `force`d, fold the oldest exchanges into the summary, keeping `memory.keep_turns`. Return whether
+        any were folded."""
         cfg, context, est = self.config.memory, self.p.context, self.p.estimator
         memory = self.memory()
         raw = est.fixed(self.system, self.tool_specs, memory, 0) + sum(context.sizes) + est.turn(user)
-        if raw * est.scale <= cfg.context_tokens and not force:
+        if raw * est.scale <= self.context_tokens and not force:
             return False
-        over = raw if force else raw - cfg.context_tokens * REFILL_SHARE / est.scale
-        count = context.leaving(cfg.keep_turns, over)
+        over = raw - self.context_tokens * REFILL_SHARE / est.scale
+        count = context.leaving(cfg.keep_turns, max(over, 1e-9) if force else over)  # forced: at least one exchange
         if count == 0:
             return False
         summary = ""
@@ -285,7 +293,10 @@ class Agent:
         text = prompts.REFLECT_PROMPT.format(game=self.profile.name, reason=alarm.message)
         task = UserTurn(step, text, self.counters.last_results)
         request = self.request("reflect", step, self.system, (*turns, task), None)
-        text = self.p.caller.call(request, [], self.estimate(request, len(turns))).text.strip()
+        try:
+            text = self.p.caller.call(request, [], self.estimate(request, len(turns))).text.strip()
+        except ContextOverflow:  # the act request that follows will summarize
+            text = "(no reflection: the context was full)"
         self._events.append(("reflection", alarm.kind, text, "model"))
         return text
 
@@ -347,7 +358,15 @@ class Agent:
         )
 
 
-_NOTICE_OF_STOP = {"max_tokens": prompts.CUT_NOTICE, "refusal": prompts.REFUSAL_NOTICE}
+_NOTICE_OF_STOP = {
+    "max_tokens": prompts.CUT_NOTICE,
+    "model_context_window_exceeded": prompts.CUT_NOTICE,
+    "refusal": prompts.REFUSAL_NOTICE,
+}
+
+
+def _warn(message: str) -> None:
+    print(f"animus: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _thinking(config: RunConfig) -> Thinking:

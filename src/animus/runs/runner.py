@@ -196,6 +196,8 @@ def _play(agent: Agent, store: RunStore, run_dir: Path, on_start: OnStart | None
             stop = agent.run()
         except StopRun as exc:  # raised outside the loop body (e.g. by a model while building a request)
             stop = exc
+        except ModelInterrupted as exc:  # a signal in the instant a model call ended: nothing was recorded
+            stop = StopRun("stopped", str(exc))
         except BaseException as exc:
             store.set_meta(status="failed", reason=f"{type(exc).__name__}: {exc}", ended_at=time.time())
             raise

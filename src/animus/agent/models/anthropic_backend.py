@@ -5,8 +5,9 @@ the config, which has no key. `model.base_url` (`--base-url`) or `ANTHROPIC_BASE
 
 Stop reasons: `tool_use` and `end_turn` are replies like any other (a reply without a tool call gets the loop's
 "call a tool" notice); `max_tokens` and `refusal` get notices of their own; `pause_turn` is continued here, up to
-`MAX_CONTINUATIONS` times; a context overflow (an HTTP 400 "prompt is too long", or the stop reason
-`model_context_window_exceeded`) raises `ContextOverflow`, and the loop summarizes and asks again.
+`MAX_CONTINUATIONS` times; a reply cut at the end of the context window (`model_context_window_exceeded`) is
+recorded like one cut at max_tokens, and a request that does not fit (HTTP 400 "prompt is too long") raises
+`ContextOverflow`: the loop summarizes and asks again.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from animus.agent.models import anthropic_wire as wire
 from animus.agent.models.remote import Failure, RetryPolicy, call_with_retries, prepare_png, require, triage
-from animus.errors import ContextOverflow, ModelError
+from animus.errors import ModelError
 
 if TYPE_CHECKING:
     from animus.agent.types import Reply, Request
     from animus.config import RunConfig
 
 MAX_CONTINUATIONS = 3
-OVERFLOW_STOP = "model_context_window_exceeded"
 
 
 class AnthropicModel:
@@ -47,27 +47,27 @@ class AnthropicModel:
         if request.image_png is not None:
             image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
         body = wire.request_body(request, self.model_id, self.cfg, image)
-        reply = self._send(body)
+        data = self._send(body)
+        reply, content = wire.parse_reply(data), list(data.get("content") or [])
         for _ in range(MAX_CONTINUATIONS):
             if reply.stop_reason != "pause_turn":
                 break
-            # Send the paused turn back as it is; the model continues it.
-            paused = {"role": "assistant", "content": self._last_content}
-            reply = wire.merge(reply, self._send({**body, "messages": [*body["messages"], paused]}))
-        if reply.stop_reason == OVERFLOW_STOP:
-            raise ContextOverflow(f"{self.name}: the reply stopped at the end of the context window")
+            # Send the paused turn back as it is (everything so far); the model continues it.
+            paused = {"role": "assistant", "content": content}
+            data = self._send({**body, "messages": [*body["messages"], paused]})
+            reply, content = wire.merge(reply, wire.parse_reply(data)), content + list(data.get("content") or [])
         return reply
 
-    def _send(self, body: dict[str, Any]) -> Reply:
+    def _send(self, body: dict[str, Any]) -> dict[str, Any]:
         message = call_with_retries(lambda: self.client.messages.create(**body), self._classify, self.policy, self.name)
-        data = message.model_dump(mode="json")
-        self._last_content = data.get("content") or []
-        return wire.parse_reply(data)
+        data: dict[str, Any] = message.model_dump(mode="json", exclude_none=True)
+        return data
 
     def _classify(self, exc: Exception) -> Failure | None:
         sdk = self.sdk
         if isinstance(exc, sdk.APIStatusError):
-            error = (exc.body or {}).get("error", {}) if isinstance(exc.body, dict) else {}
+            error = exc.body.get("error") if isinstance(exc.body, dict) else None
+            error = error if isinstance(error, dict) else {}
             code = str((error.get("details") or {}).get("error_code") or error.get("type") or "")
             return triage(exc.status_code, str(error.get("message") or exc.message), exc.response.headers, code)
         if isinstance(exc, sdk.APIConnectionError):  # includes timeouts

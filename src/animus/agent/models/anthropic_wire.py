@@ -48,8 +48,8 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
         ],
         "messages": messages(request.messages, image, prompts.note_changes(request.memory)),
     }
-    if request.purpose != "act":
-        body["tool_choice"] = {"type": "none"}  # the task asks for text; the tools stay for the cached prefix
+    # Summaries and reflections keep the default tool_choice: changing it would invalidate the cached messages.
+    # Their task asks for text only; a tool call in such a reply is ignored.
     t = request.thinking
     if t.type == "enabled":
         body["thinking"] = {"type": "enabled", "budget_tokens": t.budget_tokens}

@@ -43,11 +43,9 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
         ("max_completion_tokens" if official else "max_tokens"): cfg.max_tokens,
         "seed": request.seed,
     }
-    if request.purpose != "act":
-        body["tool_choice"] = "none"
     if request.thinking.effort:
         body["reasoning_effort"] = request.thinking.effort
-    if cfg.temperature is not None:
+    elif cfg.temperature is not None:  # reasoning models refuse a temperature
         body["temperature"] = cfg.temperature
     return body
 
@@ -105,7 +103,7 @@ def parse_reply(data: JSONDict) -> Reply:
     choice = (data.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     calls = []
-    for call in message.get("tool_calls") or []:
+    for n, call in enumerate(message.get("tool_calls") or []):
         fn = call.get("function") or {}
         raw = fn.get("arguments") or "{}"
         try:
@@ -113,7 +111,8 @@ def parse_reply(data: JSONDict) -> Reply:
         except ValueError:
             args = None
         args = args if isinstance(args, dict) else {UNPARSED_ARGUMENTS: raw}
-        calls.append(ToolCall(call.get("id", ""), fn.get("name", ""), args))
+        call_id = call.get("id") or f"call_{data.get('id', '')}_{n}"  # some local servers send no ids
+        calls.append(ToolCall(call_id, fn.get("name", ""), args))
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     u = data.get("usage") or {}
     cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0

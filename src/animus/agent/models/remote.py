@@ -30,7 +30,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # Phrases by which APIs report a context overflow or a spend limit in an error's message.
-OVERFLOW_HINTS = ("prompt is too long", "context length", "context_length_exceeded", "context window")
+OVERFLOW_HINTS = (
+    "prompt is too long",
+    "context length",
+    "context_length_exceeded",
+    "context window",
+    "context limit",
+    "context size",
+    "exceed_context_size",
+)
 SPEND_HINTS = (
     "spend_limit",
     "spend limit",
@@ -42,8 +50,8 @@ SPEND_HINTS = (
 FIXES = {
     401: "check the API key in the environment",
     403: "the key may not have access to this model",
-    404: "check the model name and --base-url",
-    413: "the request is too large; lower model.image_scale or memory.context_tokens",
+    404: "check the model name and --base-url; a new run is needed to change them",
+    413: "the request is too large; start a new run with a lower model.image_scale or memory.context_tokens",
 }
 
 
@@ -105,7 +113,7 @@ class RetryPolicy:
     def wait(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before attempt `attempt + 1`: a random share of the doubling ceiling, but never less
         than the server's retry-after."""
-        jitter = rng.uniform(0, min(self.cap, self.base * 2**attempt))
+        jitter = rng.uniform(0, min(self.cap, self.base * 2 ** min(attempt, 40)))
         return max(jitter, retry_after or 0.0)
 
 
