@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.http import PNG_SIGNATURE
+
 QUOTA_MESSAGE = "You exceeded your current quota, please check your plan and billing details."
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 # media type -> the leading bytes its data must have (webp: "RIFF", then the size, then "WEBP")
 IMAGE_MAGIC = {
     "image/png": (PNG_SIGNATURE,),

@@ -19,6 +19,7 @@ from tests.fakes.chat_replies import (
     ROLES,
     TOOL_CHOICES,
 )
+from tests.fakes.http import png_tokens
 
 _DATA_URL = re.compile(r"data:(image/[a-z]+);base64,(.*)", re.S)
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -219,10 +220,8 @@ def image_data(part: dict[str, Any]) -> tuple[str, bytes]:
 def _image_tokens(part: dict[str, Any]) -> int:
     """ceil(width * height / 750) read from a PNG's IHDR chunk; a fixed guess for other images."""
     media, data = image_data(part)
-    if media != "image/png" or data[12:16] != b"IHDR" or len(data) < 24:
-        return FALLBACK_IMAGE_TOKENS
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return math.ceil(width * height / PIXELS_PER_TOKEN)
+    size = png_tokens(data, PIXELS_PER_TOKEN) if media == "image/png" else None
+    return FALLBACK_IMAGE_TOKENS if size is None else size
 
 
 def _count(obj: Any) -> tuple[int, int]:

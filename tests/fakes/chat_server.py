@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.chat_replies import (
@@ -49,6 +47,7 @@ from tests.fakes.chat_replies import (
     ToolCall,
 )
 from tests.fakes.chat_rules import Violation, check, prefixes
+from tests.fakes.http import Answer, FakeServer
 
 __all__ = [
     "QUOTA_MESSAGE",
@@ -62,13 +61,16 @@ __all__ = [
     "Violation",
 ]
 
-Answer = tuple[int, dict[str, Any] | None, dict[str, str]]  # status, JSON body (None: drop), extra headers
 
 # ---- the server -------------------------------------------------------------------------------
 
 
-class FakeChatServer:
+class FakeChatServer(FakeServer[Scripted]):
     """The fake API in a background thread; see the module docstring."""
+
+    PATH = "/v1/chat/completions"
+    URL_SUFFIX = "/v1"
+    REQUEST_ID = ("x-request-id", "req_")
 
     def __init__(
         self,
@@ -77,42 +79,12 @@ class FakeChatServer:
         default: Callable[[dict[str, Any]], Scripted] | None = None,
         context_window: int = CONTEXT_WINDOW,
     ) -> None:
-        self.queue: list[Scripted] = list(replies or [])
-        self.api_key = api_key  # None: any non-empty key is accepted
-        self.default = default
+        super().__init__(replies, api_key, default)
         self.context_window = context_window
-        self.requests: list[Any] = []  # every parsed body, valid or not (None if not JSON)
-        self.responses: list[dict[str, Any]] = []  # every 200 body
-        self.violations: list[str] = []
         self._prefixes: set[str] = set()
-        self._counters: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fake-chat", daemon=True)
-        self._thread.start()
 
-    def __enter__(self) -> FakeChatServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    def shutdown(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def add(self, *items: Scripted) -> None:
-        with self._lock:
-            self.queue.extend(items)
-
-    def next_id(self, prefix: str) -> str:
-        """`call_fake000001`, `chatcmpl-fake000001`, ...: one counter per prefix."""
-        self._counters[prefix] = self._counters.get(prefix, 0) + 1
-        return f"{prefix}fake{self._counters[prefix]:06d}"
+    def not_found(self, method: str, path: str) -> dict[str, Any]:
+        return _error(f"Invalid URL ({method} {path})", "invalid_request_error", None)
 
     def handle(self, headers: dict[str, str], raw: bytes) -> Answer:
         """The answer to one POST /v1/chat/completions."""
@@ -199,43 +171,3 @@ class FakeChatServer:
 
 def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
-
-
-def _handler_for(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            if self.path.split("?")[0] != "/v1/chat/completions":
-                self._not_found()
-                return
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body, extra = server.handle(headers, raw)
-            if body is None:  # dropped connection: no response at all
-                self.close_connection = True
-                return
-            self._send(status, body, extra)
-
-        def do_GET(self) -> None:
-            self._not_found()
-
-        def _not_found(self) -> None:
-            self._send(404, _error(f"Invalid URL ({self.command} {self.path})", "invalid_request_error", None), {})
-
-        def _send(self, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            with server._lock:
-                self.send_header("x-request-id", server.next_id("req_"))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler

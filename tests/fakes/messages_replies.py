@@ -8,7 +8,6 @@ from typing import Any
 SPEND_LIMIT_MESSAGE = (
     "You have reached your specified API usage limits. You will regain access on 2026-12-01 at 00:00 UTC."
 )
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE_TOKENS = 1600
 MAX_BREAKPOINTS = 4
 MEDIA_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}

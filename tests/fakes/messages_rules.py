@@ -8,12 +8,12 @@ import json
 import math
 from typing import Any
 
+from tests.fakes.http import PNG_SIGNATURE, png_tokens
 from tests.fakes.messages_replies import (
     ASSISTANT_BLOCKS,
     IMAGE_TOKENS,
     MAX_BREAKPOINTS,
     MEDIA_TYPES,
-    PNG_SIGNATURE,
     USER_BLOCKS,
 )
 
@@ -210,11 +210,10 @@ class _Checker:
 def image_tokens(block: dict[str, Any]) -> int:
     """ceil(width * height / 750) from the PNG header; IMAGE_TOKENS when the size cannot be read."""
     try:
-        data = base64.b64decode(block["source"]["data"][:64], validate=False)
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        size = png_tokens(base64.b64decode(block["source"]["data"][:64], validate=False))
     except (KeyError, TypeError, ValueError, binascii.Error):
-        return IMAGE_TOKENS
-    return math.ceil(width * height / 750) if data.startswith(PNG_SIGNATURE) else IMAGE_TOKENS
+        size = None
+    return IMAGE_TOKENS if size is None else size
 
 
 def _count(obj: Any) -> tuple[int, int]:

@@ -31,11 +31,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.http import Answer, FakeServer
 from tests.fakes.messages_replies import (
     SPEND_LIMIT_MESSAGE,
     DropConnection,
@@ -65,8 +64,11 @@ __all__ = [
 # ---- the server -------------------------------------------------------------------------------
 
 
-class FakeMessagesServer:
+class FakeMessagesServer(FakeServer[Scripted]):
     """The fake API in a background thread; see the module docstring."""
+
+    PATH = "/v1/messages"
+    REQUEST_ID = ("request-id", "req_")
 
     def __init__(
         self,
@@ -74,45 +76,14 @@ class FakeMessagesServer:
         api_key: str | None = None,
         default: Callable[[dict[str, Any]], Scripted] | None = None,
     ) -> None:
-        self.queue: list[Scripted] = list(replies or [])
-        self.api_key = api_key  # None: any non-empty key is accepted
-        self.default = default  # answers a request when the queue is empty; None: ToolUse()
-        self.requests: list[dict[str, Any]] = []
-        self.responses: list[dict[str, Any]] = []
-        self.violations: list[str] = []
+        super().__init__(replies, api_key, default)  # default None: ToolUse()
         self._checker = _Checker()
         self._prefixes: set[str] = set()
-        self._lock = threading.Lock()
-        self._counter = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.05,), name="fake-messages", daemon=True
-        )
-        self._thread.start()
 
-    def __enter__(self) -> FakeMessagesServer:
-        return self
+    def not_found(self, method: str, path: str) -> dict[str, Any]:
+        return _error("not_found_error", f"Not found: {path}")
 
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    def shutdown(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def add(self, *items: Scripted) -> None:
-        with self._lock:
-            self.queue.extend(items)
-
-    def next_id(self, prefix: str) -> str:
-        self._counter += 1
-        return f"{prefix}_fake{self._counter:06d}"
-
-    def handle(self, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def handle(self, headers: dict[str, str], raw: bytes) -> Answer:
         """(status, JSON body or None to drop the connection, extra headers) for one POST /v1/messages."""
         with self._lock:
             try:
@@ -153,11 +124,11 @@ class FakeMessagesServer:
         if isinstance(spec, ToolUse):
             think: dict[str, Any] | None = None
             if thinking_on and spec.redacted:
-                data = base64.b64encode(hashlib.sha256(self.next_id("redacted").encode()).digest() * 3).decode()
+                data = base64.b64encode(hashlib.sha256(self.next_id("redacted_").encode()).digest() * 3).decode()
                 think = {"type": "redacted_thinking", "data": data}
                 self._checker.sent_redacted.add(data)
             elif thinking_on and spec.thinking:
-                digest = hashlib.sha256(f"{spec.thinking}|{self.next_id('sig')}".encode()).digest()
+                digest = hashlib.sha256(f"{spec.thinking}|{self.next_id('sig_')}".encode()).digest()
                 think = {
                     "type": "thinking",
                     "thinking": spec.thinking,
@@ -168,7 +139,7 @@ class FakeMessagesServer:
                 content.append(think)
             if spec.text:
                 content.append({"type": "text", "text": spec.text})
-            tool_id = self.next_id("toolu")
+            tool_id = self.next_id("toolu_")
             content.append({"type": "tool_use", "id": tool_id, "name": spec.name, "input": spec.input})
             if think:
                 self._checker.thinking_of_tool[tool_id] = think
@@ -178,7 +149,7 @@ class FakeMessagesServer:
             if spec.text:
                 content.append({"type": "text", "text": spec.text})
         return {
-            "id": self.next_id("msg"),
+            "id": self.next_id("msg_"),
             "type": "message",
             "role": "assistant",
             "model": body["model"],
@@ -220,40 +191,3 @@ def _error(kind: str, message: str, details: dict[str, Any] | None = None) -> di
     if details:
         error["details"] = details
     return {"type": "error", "error": error}
-
-
-def _handler_for(server: FakeMessagesServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            if self.path.split("?")[0] != "/v1/messages":
-                self._send(404, _error("not_found_error", f"Not found: {self.path}"), {})
-                return
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body, extra = server.handle(headers, raw)
-            if body is None:  # dropped connection: no response at all
-                self.close_connection = True
-                return
-            self._send(status, body, extra)
-
-        def do_GET(self) -> None:
-            self._send(404, _error("not_found_error", f"Not found: {self.path}"), {})
-
-        def _send(self, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            with server._lock:
-                self.send_header("request-id", server.next_id("req"))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
