@@ -48,6 +48,9 @@ def app() -> None:
 @click.option("--max-minutes", type=float, help="Wall-clock budget in minutes.")
 @click.option("--max-tokens", type=int, help="Token budget.")
 @click.option("--max-cost", type=float, help="Cost budget in dollars.")
+@click.option("--branches", type=int, help="Best-of-N: continuations played at each fork (default 1: none).")
+@click.option("--horizon", type=int, help="Best-of-N: actions each branch plays before scoring (default 20).")
+@click.option("--scorer", type=str, help="Best-of-N: milestones (default), novelty, vote, or a plugin's name.")
 @click.option("--config", "config_file", type=str, help="A TOML config file.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key (repeatable).")
 @RUNS_DIR
@@ -64,6 +67,9 @@ def run(
     max_minutes: float | None,
     max_tokens: int | None,
     max_cost: float | None,
+    branches: int | None,
+    horizon: int | None,
+    scorer: str | None,
     config_file: str | None,
     sets: tuple[str, ...],
     runs_dir: Path,
@@ -86,6 +92,9 @@ def run(
         "budget.max_minutes": max_minutes,
         "budget.max_tokens": max_tokens,
         "budget.max_cost": max_cost,
+        "branching.branches": branches,
+        "branching.horizon": horizon,
+        "branching.scorer": scorer,
     }
     config = load_config(config_file, overrides, sets)
     display = ProgressDisplay(config.progress.log_every)
@@ -203,10 +212,10 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), help=".png, .svg or .html")
 @click.option(
     "--x",
-    type=click.Choice(["actions", "tokens", "cost", "hours"]),
+    type=click.Choice(["actions", "spent", "tokens", "cost", "hours"]),
     default="actions",
     show_default=True,
-    help="What the x axis counts (cumulative).",
+    help="What the x axis counts (cumulative); spent: actions of every best-of-N branch, chosen or not.",
 )
 @click.option(
     "--kind",

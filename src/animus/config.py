@@ -107,6 +107,14 @@ class RecordConfig(_Section):
     keyframe_every: int = Field(200, ge=1, description="Steps between keyframes (save states).")
 
 
+class BranchingConfig(_Section):
+    """Best-of-N branching: every `horizon` actions, play `branches` continuations and commit the best."""
+
+    branches: int = Field(1, ge=1, le=32, description="Continuations per fork; 1 plays one line (no branching).")
+    horizon: int = Field(20, ge=1, le=100_000, description="Actions each branch plays before they are scored.")
+    scorer: str = Field("milestones", description="How branches are ranked: milestones, novelty, vote, or a plugin.")
+
+
 class Price(_Section):
     """Dollars per million tokens for one model."""
 
@@ -136,6 +144,7 @@ class RunConfig(_Section):
     thinking: ThinkingConfig = ThinkingConfig()
     watchdog: WatchdogConfig = WatchdogConfig()
     record: RecordConfig = RecordConfig()
+    branching: BranchingConfig = BranchingConfig()
     progress: ProgressConfig = ProgressConfig()
     pricing: dict[str, Price] = Field(
         default_factory=dict, description="Per model name (as the backend reports it, or the --model name): prices."

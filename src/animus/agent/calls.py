@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from animus.agent.models import Model
     from animus.config import RunConfig
     from animus.memory.tokens import TokenEstimator
-    from animus.runs.store import RunStore
+    from animus.runs.buffer import Recorder
 
 
 class ModelCaller:
@@ -35,7 +35,7 @@ class ModelCaller:
     def __init__(
         self,
         model: Model,
-        store: RunStore,
+        store: Recorder,
         config: RunConfig,
         counters: Counters,
         timing: Timing,

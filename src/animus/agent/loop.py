@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from animus.memory import Notes
     from animus.memory.context import Context
     from animus.memory.tokens import TokenEstimator
-    from animus.runs.store import RunStore
+    from animus.runs.buffer import Recorder
 
 # After a summary the context is cut to this share of its budget, so summaries come in batches, not every step.
 # Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,
@@ -76,7 +76,7 @@ class Parts:
 
     gb: GameBoy
     profile: Profile
-    store: RunStore
+    store: Recorder  # the run store; a branch's in-memory buffer while best-of-N branches play
     config: RunConfig
     caller: ModelCaller
     state: GameState

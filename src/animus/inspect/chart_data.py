@@ -23,7 +23,7 @@ from pathlib import Path
 
 from animus.errors import BadInputError, RunError
 from animus.games import Profile, load_profile
-from animus.runs.rows import MilestoneRow
+from animus.runs.rows import BranchRow, MilestoneRow
 from animus.runs.store import RunStore
 
 PROFILE_FILE = "profile.toml"  # written by the runner beside run.db: the exact profile the run played with
@@ -31,16 +31,20 @@ PROFILE_FILE = "profile.toml"  # written by the runner beside run.db: the exact 
 # The x axes a chart may use: name -> (axis title, value of a milestone row).
 X_AXES = {
     "actions": "actions (game tool calls)",
+    "spent": "actions spent, all best-of-N branches included",
     "tokens": "tokens (cumulative)",
     "cost": "cost (USD, cumulative)",
     "hours": "wall-clock hours (cumulative)",
 }
 
 
-def x_value(row: MilestoneRow, x: str) -> float:
-    """The cumulative value of `row` on axis `x` (one of `X_AXES`)."""
+def x_value(reached: Reached, x: str) -> float:
+    """The cumulative value of a reached milestone on axis `x` (one of `X_AXES`)."""
+    row = reached.row
     if x == "actions":
         return float(row.actions)
+    if x == "spent":
+        return float(reached.spent)
     if x == "tokens":
         return float(row.tokens)
     if x == "cost":
@@ -56,6 +60,7 @@ class Reached:
 
     index: int
     row: MilestoneRow
+    spent: int  # actions spent when it was committed: the run's own plus every unchosen branch's before then
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,17 @@ class RunSeries:
     profile: Profile
     reached: tuple[Reached, ...]  # in the order they were reached
     last_actions: int  # the run's cumulative actions after its last step (0 if it has none)
+    last_spent: int  # and the actions spent by then, unchosen branches included (= last_actions without branching)
+
+    def last_x(self, x: str) -> float | None:
+        """How far the run went on axis `x`, for the axes that count actions (None for the others)."""
+        return float(self.last_actions) if x == "actions" else float(self.last_spent) if x == "spent" else None
 
     def level_times(self, x: str, levels: int) -> list[float]:
         """For levels 1..`levels`, the first x at which this run's level was at least that (inf if never)."""
         times = [math.inf] * levels
         for r in self.reached:
-            value = x_value(r.row, x)
+            value = x_value(r, x)
             # Reaching index k reaches every level up to k + 1: keep the earliest time for each.
             for level in range(r.index + 1):
                 times[level] = min(times[level], value)
@@ -105,6 +115,7 @@ def read_run(run_dir: Path) -> RunSeries:
             meta = store.meta()
             rows = store.milestones()
             last = store.step(store.last_step())
+            forks = _unchosen_actions(store.branches())
     except sqlite3.DatabaseError as exc:  # a damaged file that passed the store's own open checks
         raise RunError(f"run {run_dir} cannot be read ({exc}): its run.db is damaged.") from None
     except (ValueError, TypeError) as exc:  # meta values that are not JSON, rows of the wrong shape
@@ -114,7 +125,8 @@ def read_run(run_dir: Path) -> RunSeries:
         raise RunError(f"run {run_dir} has no {PROFILE_FILE}: it is incomplete, so its milestones cannot be placed.")
     profile = load_profile(str(profile_path))
     order = {m.id: i for i, m in enumerate(profile.milestones)}
-    reached = tuple(Reached(order[r.id], r) for r in rows if r.id in order)
+    reached = tuple(Reached(order[r.id], r, r.actions + _spent_before(forks, r.step)) for r in rows if r.id in order)
+    last_actions = last.actions if last is not None else 0
     return RunSeries(
         id=str(meta.get("id") or run_dir.name),
         path=run_dir,
@@ -124,8 +136,22 @@ def read_run(run_dir: Path) -> RunSeries:
         status=str(meta.get("status", "?")),
         profile=profile,
         reached=reached,
-        last_actions=last.actions if last is not None else 0,
+        last_actions=last_actions,
+        last_spent=last_actions + sum(extra for _, extra in forks),
     )
+
+
+def _unchosen_actions(branches: Sequence[BranchRow]) -> list[tuple[int, int]]:
+    """(fork step, actions of that fork's unchosen branches), by fork step."""
+    forks: dict[int, int] = {}
+    for b in branches:
+        forks[b.fork_step] = forks.get(b.fork_step, 0) + (0 if b.chosen else b.actions)
+    return sorted(forks.items())
+
+
+def _spent_before(forks: Sequence[tuple[int, int]], step: int) -> int:
+    """The unchosen branches' actions of every fork committed with or before `step` (forks start after a step)."""
+    return sum(extra for fork_step, extra in forks if fork_step < step)
 
 
 def align_profiles(runs: Sequence[RunSeries]) -> tuple[list[RunSeries], list[str]]:
@@ -145,7 +171,7 @@ def align_profiles(runs: Sequence[RunSeries]) -> tuple[list[RunSeries], list[str
             out.append(run)
             continue
         odd.append(f"{run.id} ({run.profile.id})")
-        kept = tuple(Reached(order[r.row.id], r.row) for r in run.reached if r.row.id in order)
+        kept = tuple(Reached(order[r.row.id], r.row, r.spent) for r in run.reached if r.row.id in order)
         out.append(replace(run, profile=first, reached=kept))
     warnings = []
     if odd:
@@ -213,9 +239,8 @@ def band_edges(low: Sequence[float], high: Sequence[float], xmax: float) -> tupl
 
 def x_limit(runs: Sequence[RunSeries], x: str) -> float:
     """The right end of the x axis: the largest value any run reached (and, on actions, its last step); 1 if 0."""
-    values = [x_value(r.row, x) for run in runs for r in run.reached]
-    if x == "actions":
-        values += [float(run.last_actions) for run in runs]
+    values = [x_value(r, x) for run in runs for r in run.reached]
+    values += [last for run in runs if (last := run.last_x(x)) is not None]
     top = max(values, default=0.0)
     return top if top > 0 else 1.0
 

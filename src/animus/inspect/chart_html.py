@@ -116,18 +116,18 @@ def progress_html(groups: Sequence[Group], profile: Profile, x: str, title: str)
         pts = step_points(times)
         line = " ".join(f"{sx(a)},{sy(b)}" for a, b in pts)
         svg.append(f'<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>')
-        if len(group.runs) == 1 and x == "actions" and group.runs[0].last_actions > pts[-1][0]:
+        last = group.runs[0].last_x(x)
+        if len(group.runs) == 1 and last is not None and last > pts[-1][0]:
             a, b = pts[-1]
             svg.append(
-                f'<line x1="{sx(a)}" y1="{sy(b)}" x2="{sx(group.runs[0].last_actions)}" y2="{sy(b)}" '
-                f'stroke="{c}" stroke-dasharray="2,3"/>'
+                f'<line x1="{sx(a)}" y1="{sy(b)}" x2="{sx(last)}" y2="{sy(b)}" stroke="{c}" stroke-dasharray="2,3"/>'
             )
         for run in group.runs:  # every run's own milestones, so each can be hovered
             ri = run_index[id(run)]
             for k, r in enumerate(run.reached):
                 tip = f"{run.id}: {r.row.label}, step {r.row.step}, actions {r.row.actions}"
                 svg.append(
-                    f'<circle class="pt" data-run="{ri}" data-m="{k}" cx="{sx(x_value(r.row, x))}" '
+                    f'<circle class="pt" data-run="{ri}" data-m="{k}" cx="{sx(x_value(r, x))}" '
                     f'cy="{sy(r.index + 1)}" r="{4 if len(group.runs) == 1 else 2.5}" fill="{c}" '
                     f'fill-opacity="{1 if len(group.runs) == 1 else 0.55}"><title>{escape(tip)}</title></circle>'
                 )

@@ -64,9 +64,10 @@ def progress_png_svg(groups: Sequence[Group], profile: Profile, x: str, title: s
             run = group.runs[0]
             pts = step_points(run.level_times(x, len(profile.milestones)))
             ax.plot(*zip(*pts, strict=True), color=c, linewidth=2, label=group.legend)
-            if x == "actions" and run.last_actions > pts[-1][0]:
+            last = run.last_x(x)
+            if last is not None and last > pts[-1][0]:
                 # How long the run went on after its last milestone: only actions have a cheap run-end value.
-                ax.plot([pts[-1][0], run.last_actions], [pts[-1][1]] * 2, color=c, linewidth=1.2, linestyle=":")
+                ax.plot([pts[-1][0], last], [pts[-1][1]] * 2, color=c, linewidth=1.2, linestyle=":")
         else:
             xs, best, worst = band_edges(group.low, group.high, xmax)
             ax.fill_between(xs, worst, best, step="post", color=c, alpha=0.18, linewidth=0)

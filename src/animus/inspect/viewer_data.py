@@ -190,7 +190,41 @@ def step_payload(store: RunStore, log: MemoryLog, step: int) -> JSONDict | None:
         "tokens": sum(c.tokens for c in calls),
         "milestones": [milestone_json(m) for m in store.milestones() if m.step == step],
         "events": [event_json(e) for e in log.at(step)],
+        "fork": fork_json(store, step),
     }
+
+
+def fork_json(store: RunStore, step: int) -> JSONDict | None:
+    """The best-of-N fork that played `step`: every branch with its score and outcome, and what each unchosen one
+    did (its inputs and its act replies, step by step). None for a step no fork played."""
+    fork = store.fork_of(step)
+    if not fork:
+        return None
+    branches: list[JSONDict] = []
+    for b in fork:
+        played: list[JSONDict] = []
+        if not b.chosen:
+            replies = {c.step: Reply.from_json(json.loads(c.reply)) for c in store.branch_calls(b.id)}
+            for row in store.branch_steps(b.id):
+                reply = replies.get(row.step)
+                played.append({"step": row.step, "inputs": inputs_label(row), "text": reply.text if reply else ""})
+        branches.append(
+            {
+                "branch": b.branch,
+                "seed": b.seed,
+                "chosen": b.chosen,
+                "score": json.loads(b.score),
+                "steps": b.steps,
+                "actions": b.actions,
+                "milestones": json.loads(b.milestones),
+                "tokens": b.tokens,
+                "cost": b.cost,
+                "status": b.status,
+                "reason": b.reason,
+                "played": played,
+            }
+        )
+    return {"fork_step": fork[0].fork_step, "branches": branches}
 
 
 def call_json(call: ModelCallRow) -> JSONDict:

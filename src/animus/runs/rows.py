@@ -90,6 +90,45 @@ class KeyframeRow:
 
 
 @dataclass(frozen=True)
+class BranchRow:
+    """One branch of a fork (see schema migration 4). `id` is 0 until stored."""
+
+    id: int
+    fork_step: int
+    branch: int
+    seed: int
+    chosen: bool
+    score: str  # JSON list: the scorer's key, higher wins
+    steps: int
+    actions: int
+    milestones: str  # JSON list of milestone ids
+    tokens: int
+    cost: float | None
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """Everything one step commits: the step row and what came with it (as `RunStore.record_step` takes them)."""
+
+    step: StepRow
+    milestones: tuple[MilestoneRow, ...] = ()
+    events: tuple[MemoryEventRow, ...] = ()
+    keyframe: KeyframeRow | None = None
+
+
+@dataclass(frozen=True)
+class PlayedBranch:
+    """What one branch recorded while it played, in order, ready to be committed or kept aside."""
+
+    row: BranchRow
+    steps: tuple[RecordedStep, ...]
+    calls: tuple[ModelCallRow, ...]
+    blobs: tuple[tuple[str, str, bytes], ...]  # (sha256, mime, data) of the images its calls sent
+
+
+@dataclass(frozen=True)
 class Totals:
     """Budget-relevant sums over a whole run, all resumes included."""
 
@@ -99,6 +138,7 @@ class Totals:
     cost: float = 0.0  # of the calls with a price
     wall_seconds: float = 0.0
     unpriced_calls: int = 0  # calls with tokens but no price: their cost is unknown
+    branch_actions: int = 0  # actions played by branches that were not chosen (best-of-N runs)
 
 
 def row_values(row: Any) -> tuple[Any, ...]:

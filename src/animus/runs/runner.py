@@ -26,6 +26,7 @@ from animus.agent import prompts
 from animus.agent.calls import ModelCaller
 from animus.agent.loop import Agent, Counters, Parts, Timing
 from animus.agent.models import check_spec, create_model, split_spec
+from animus.agent.scorers import create_scorer
 from animus.agent.watchdog import Watchdog
 from animus.config import RunConfig, config_from_dict
 from animus.emulator import bundled_rom, read_rom
@@ -78,6 +79,7 @@ def start_run(
     if notice and notify is not None:
         notify(notice)
     check_spec(config.model.name)
+    create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
     model = create_model(config.model.name, config)
     state_bytes = _read_start_state(start_state) if start_state else None
 
@@ -132,7 +134,7 @@ def start_run(
                 watchdog=Watchdog(config.watchdog),
             )
             agent = Agent(parts, counters, timing)
-            return _play(agent, store, run_dir, on_start)
+            return _play(agent, store, rom_path, on_start)
     finally:
         store.close()
 
@@ -180,7 +182,7 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
             )
             agent = Agent(parts, counters, timing)
             store.set_meta(status="running", reason="")
-            return _play(agent, store, run_dir, on_start)
+            return _play(agent, store, rom_path, on_start)
     finally:
         store.close()
 
@@ -188,12 +190,17 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
 # -- playing ------------------------------------------------------------------------------------------------------
 
 
-def _play(agent: Agent, store: RunStore, run_dir: Path, on_start: OnStart | None) -> RunEnd:
+def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) -> RunEnd:
     if on_start is not None:
         on_start(agent)
     with _graceful_signals(agent):
         try:
-            stop = agent.run()
+            if agent.config.branching.branches > 1:
+                from animus.agent import branching
+
+                stop = branching.play(agent, store, rom)
+            else:
+                stop = agent.run()
         except StopRun as exc:  # raised outside the loop body (e.g. by a model while building a request)
             stop = exc
         except ModelInterrupted as exc:  # a signal in the instant a model call ended: nothing was recorded
@@ -203,7 +210,7 @@ def _play(agent: Agent, store: RunStore, run_dir: Path, on_start: OnStart | None
             raise
     store.set_meta(status=stop.status, reason=stop.reason, ended_at=time.time())
     c = agent.counters
-    return RunEnd(run_dir, stop.status, stop.reason, c.step, c.actions, len(agent.tracker.reached))
+    return RunEnd(store.run_dir, stop.status, stop.reason, c.step, c.actions, len(agent.tracker.reached))
 
 
 @contextmanager

@@ -107,6 +107,62 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE model_calls_3 RENAME TO model_calls;
     CREATE INDEX model_calls_by_step ON model_calls (step, purpose);
     """,
+    # 4: best-of-N branching. The chosen branch's steps and calls are the run's own (steps, model_calls); every
+    # branch of every fork gets a row in `branches`, and the ones not chosen keep their steps and calls here.
+    """
+    CREATE TABLE branches (
+        id          INTEGER PRIMARY KEY,
+        fork_step   INTEGER NOT NULL,       -- the committed step the branches started from
+        branch      INTEGER NOT NULL,       -- 0 .. N-1; branch 0 plays with the run's own seed
+        seed        INTEGER NOT NULL,
+        chosen      INTEGER NOT NULL,       -- 1: its steps are the run's steps after fork_step
+        score       TEXT NOT NULL,          -- JSON: the scorer's ranking key (higher wins)
+        steps       INTEGER NOT NULL,       -- steps it played
+        actions     INTEGER NOT NULL,       -- game tool calls it made
+        milestones  TEXT NOT NULL,          -- JSON: ids of the milestones it reached
+        tokens      INTEGER NOT NULL,
+        cost        REAL,                   -- NULL: some call had no price
+        status      TEXT NOT NULL,          -- how it ended: horizon, done, failed, stuck, stopped
+        reason      TEXT NOT NULL,
+        UNIQUE (fork_step, branch)
+    );
+    CREATE TABLE branch_steps (
+        branch_id     INTEGER NOT NULL REFERENCES branches (id),
+        step          INTEGER NOT NULL,
+        frame_start   INTEGER NOT NULL,
+        frame_end     INTEGER NOT NULL,
+        inputs        TEXT NOT NULL,
+        step_actions  INTEGER NOT NULL,
+        actions       INTEGER NOT NULL,
+        bad_calls     INTEGER NOT NULL,
+        tool_results  TEXT NOT NULL,
+        frame_hash    TEXT NOT NULL,
+        ram_hash      TEXT NOT NULL,
+        screen        TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        wall_seconds  REAL NOT NULL,
+        created_at    REAL NOT NULL,
+        PRIMARY KEY (branch_id, step)
+    );
+    CREATE TABLE branch_calls (
+        branch_id        INTEGER NOT NULL REFERENCES branches (id),
+        id               INTEGER NOT NULL,  -- the call's order within its branch
+        step             INTEGER NOT NULL,
+        purpose          TEXT NOT NULL,
+        request_delta    TEXT NOT NULL,
+        memory_version   INTEGER NOT NULL,
+        reply            TEXT NOT NULL,
+        input_tokens     INTEGER NOT NULL,
+        output_tokens    INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cache_read_tokens  INTEGER NOT NULL,
+        cost             REAL,
+        latency_seconds  REAL NOT NULL,
+        created_at       REAL NOT NULL,
+        context_tokens   INTEGER NOT NULL,
+        PRIMARY KEY (branch_id, id)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,17 +14,19 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from animus.errors import RunError
 from animus.runs.lock import RunLock
 from animus.runs.rows import (
+    BranchRow,
     KeyframeRow,
     MemoryEventRow,
     MilestoneRow,
     ModelCallRow,
+    PlayedBranch,
     StepRow,
     Totals,
     row_values,
@@ -43,6 +45,7 @@ class RunStore:
         self._conn = conn
         self._lock = lock
         self._data_version = -1
+        self._branched = True  # the store has the branch tables (schema 4); an older one opened to read has not
 
     # -- opening -----------------------------------------------------------------------------------------------
 
@@ -83,6 +86,7 @@ class RunStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 store._migrate(version)
+                store._branched = True
         except BaseException:
             store.close()
             raise
@@ -126,6 +130,7 @@ class RunStore:
             )
         if not new and (version == 0 or not {"meta", "steps"} <= tables):
             raise RunError(f"{self.run_dir / DB_NAME} is not an Animus run store: it has no run schema.")
+        self._branched = new or "branches" in tables
         return version
 
     # -- meta --------------------------------------------------------------------------------------------------
@@ -163,18 +168,54 @@ class RunStore:
     ) -> None:
         """Commit one step and everything it produced, in one transaction."""
         with self._transaction():
-            self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", row_values(step))
-            if milestones:  # most steps have none: skipping the empty statements is measurable per step
-                self._conn.executemany(
-                    f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
+            self._insert_step(step, milestones, events, keyframe)
+
+    def _insert_step(
+        self,
+        step: StepRow,
+        milestones: Sequence[MilestoneRow],
+        events: Sequence[MemoryEventRow],
+        keyframe: KeyframeRow | None,
+    ) -> None:
+        self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", row_values(step))
+        if milestones:  # most steps have none: skipping the empty statements is measurable per step
+            self._conn.executemany(
+                f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
+            )
+        if events:
+            self._conn.executemany(
+                f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
+                [row_values(e)[1:] for e in events],
+            )
+        if keyframe is not None:
+            self._put_keyframe(keyframe)
+
+    def commit_branches(self, chosen: PlayedBranch, others: Sequence[PlayedBranch]) -> None:
+        """Commit one fork in one transaction: the chosen branch's calls and steps become the run's own, and every
+        branch gets a `branches` row; the others keep their steps and calls in `branch_steps` / `branch_calls`."""
+        with self._transaction():
+            self._put_blobs([b for played in (chosen, *others) for b in played.blobs])
+            for call in chosen.calls:
+                self._conn.execute(
+                    f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
                 )
-            if events:
-                self._conn.executemany(
-                    f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
-                    [row_values(e)[1:] for e in events],
+            for recorded in chosen.steps:
+                self._insert_step(recorded.step, recorded.milestones, recorded.events, recorded.keyframe)
+            for played in (chosen, *others):
+                cur = self._conn.execute(
+                    f"INSERT INTO branches VALUES (NULL, {_marks(BranchRow, skip=1)})", row_values(played.row)[1:]
                 )
-            if keyframe is not None:
-                self._put_keyframe(keyframe)
+                if played is chosen:
+                    continue
+                branch_id = cur.lastrowid
+                self._conn.executemany(
+                    f"INSERT INTO branch_steps VALUES (?, {_marks(StepRow)})",
+                    [(branch_id, *row_values(r.step)) for r in played.steps],
+                )
+                self._conn.executemany(
+                    f"INSERT INTO branch_calls VALUES (?, {_marks(ModelCallRow)})",
+                    [(branch_id, *row_values(c)) for c in played.calls],
+                )
 
     def put_keyframe(self, keyframe: KeyframeRow) -> None:
         """Store a keyframe on its own (the start state, at step 0)."""
@@ -264,15 +305,52 @@ class RunStore:
         return bytes(row[0]) if row else None
 
     def totals(self) -> Totals:
-        """Sums over the whole run so far: steps, actions, tokens, cost and wall seconds."""
+        """Sums over the whole run so far: steps, actions, wall seconds, and the tokens and cost of every call,
+        the calls of branches that were not chosen included."""
         steps, actions, wall = self._conn.execute(
             "SELECT COUNT(*), COALESCE(MAX(actions), 0), COALESCE(SUM(wall_seconds), 0) FROM steps"
         ).fetchone()
+        columns = "input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost"
+        calls = f"SELECT {columns} FROM model_calls"
+        if self._branched:
+            calls += f" UNION ALL SELECT {columns} FROM branch_calls"
         tokens, cost, unpriced = self._conn.execute(
             "SELECT COALESCE(SUM(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0),"
-            " COALESCE(SUM(cost), 0), COALESCE(SUM(cost IS NULL), 0) FROM model_calls"
+            f" COALESCE(SUM(cost), 0), COALESCE(SUM(cost IS NULL), 0) FROM ({calls})"
         ).fetchone()
-        return Totals(steps, actions, tokens, cost, wall, unpriced)
+        branch_actions = 0
+        if self._branched:
+            sql = "SELECT COALESCE(SUM(actions), 0) FROM branches WHERE NOT chosen"
+            (branch_actions,) = self._conn.execute(sql).fetchone()
+        return Totals(steps, actions, tokens, cost, wall, unpriced, branch_actions)
+
+    def branches(self) -> list[BranchRow]:
+        """Every branch of every fork, by fork and branch number (empty for a run without branching)."""
+        if not self._branched:
+            return []
+        rows = self._rows(BranchRow, "SELECT * FROM branches ORDER BY fork_step, branch", ())
+        return [replace(row, chosen=bool(row.chosen)) for row in rows]
+
+    def fork_of(self, step: int) -> list[BranchRow]:
+        """The branches of the fork that played `step` of the run (empty if no fork did)."""
+        if not self._branched:
+            return []
+        (fork_step,) = self._conn.execute("SELECT MAX(fork_step) FROM branches WHERE fork_step < ?", (step,)).fetchone()
+        if fork_step is None:
+            return []
+        rows = self._rows(BranchRow, "SELECT * FROM branches WHERE fork_step = ? ORDER BY branch", (fork_step,))
+        fork = [replace(row, chosen=bool(row.chosen)) for row in rows]
+        return fork if any(b.chosen and b.fork_step + b.steps >= step for b in fork) else []
+
+    def branch_steps(self, branch_id: int) -> list[StepRow]:
+        """The steps an unchosen branch played (none for the chosen one: those are the run's steps)."""
+        sql = "SELECT * FROM branch_steps WHERE branch_id = ? ORDER BY step"
+        return [StepRow(*values[1:]) for values in self._conn.execute(sql, (branch_id,))]
+
+    def branch_calls(self, branch_id: int) -> list[ModelCallRow]:
+        """The model calls of an unchosen branch, in order."""
+        sql = "SELECT * FROM branch_calls WHERE branch_id = ? ORDER BY id"
+        return [ModelCallRow(*values[1:]) for values in self._conn.execute(sql, (branch_id,))]
 
     # -- internals ---------------------------------------------------------------------------------------------
 

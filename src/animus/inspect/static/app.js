@@ -206,6 +206,23 @@
     renderDetails(detail);
   }
 
+  // The fork this step was played in (best-of-N runs): every branch's score; what the unchosen ones did.
+  function renderFork(fork) {
+    const box = $("fork-box");
+    const list = $("fork-branches");
+    list.replaceChildren();
+    box.hidden = !fork;
+    if (!fork) return;
+    $("fork-title").textContent = `after step ${fork.fork_step} · ${fork.branches.length} branches`;
+    for (const b of fork.branches) {
+      const head = `branch ${b.branch}${b.chosen ? " (chosen)" : ""} · score ${JSON.stringify(b.score)} · ` +
+        `${b.actions} actions · ${b.milestones.length} milestones · ${b.status}`;
+      const item = el("li", { class: b.chosen ? "tool-call branch-chosen" : "tool-call" }, el("b", { text: head }));
+      for (const p of b.played) item.append(el("div", { class: "result", text: `${p.step}: ${p.inputs} — ${p.text}` }));
+      list.append(item);
+    }
+  }
+
   async function loadMemory(step) {
     const seq = ++state.memorySeq;
     let memory;
@@ -293,6 +310,7 @@
       others.append(box);
     }
 
+    renderFork(d.fork);
     $("observation").textContent = d.observation || (d.start ? "—" : "(no observation stored)");
     $("state-text").textContent = d.state_text || "";
     if (d.last_step > state.last) setLast(d.last_step);

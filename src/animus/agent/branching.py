@@ -1,0 +1,225 @@
+"""Best-of-N branching: parallel test-time compute for a run (`branching.branches` > 1).
+
+At each fork the run's own line (the main `Agent`) stands still. N branch agents start from copies of its loop
+state: the emulator state, the memory (summary, notes, context), the tracker, the watchdog and the counters. Each
+plays with its own seed (branch 0 with the run's seed, so it is what the run alone would have done) until it has
+made `branching.horizon` actions, or played 4 x horizon steps, or stopped on its own (finished, failed, stuck, a
+budget). They play at the same time, one thread each: a remote model's requests overlap, and PyBoy releases the
+GIL while it emulates. A scorer (`animus.agent.scorers`) ranks them, and the best is committed to the run store
+in one transaction, as if the run had played it: `steps`, `model_calls` and the rest stay the committed line that
+verify, the charts and the viewer read. Every branch gets a `branches` row; the others keep their steps and calls
+in `branch_steps` and `branch_calls`. The main agent then takes over the winner's state and forks again.
+
+A fork is committed whole or not at all. A graceful stop (Ctrl-C, SIGTERM) stops every branch after its current
+step and commits the best of what they played; a kill -9 loses the fork in progress (nothing of it was committed),
+and a resumed run plays that fork again from its start. With the mock model a resumed run then continues exactly
+as an uninterrupted one: branch seeds come from (run seed, fork step, branch number).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from animus.agent.calls import ModelCaller
+from animus.agent.loop import Agent, Parts, Timing
+from animus.agent.models import create_model
+from animus.agent.scorers import BranchOutcome, Scorer, choose, create_scorer
+from animus.errors import StopRun
+from animus.games import GameState
+from animus.runs.buffer import BranchBuffer
+from animus.runs.rows import BranchRow, PlayedBranch
+
+if TYPE_CHECKING:
+    from animus.emulator.gameboy import GameBoy
+    from animus.runs.store import RunStore
+
+HORIZON = "horizon reached"
+UNHEALTHY = ("failed", "stuck", "error")
+STEPS_PER_ACTION_CAP = 4  # a branch ends after horizon x this many steps even if it made fewer actions
+
+
+def branch_seed(seed: int, fork_step: int, index: int) -> int:
+    """The seed branch `index` plays with at the fork after `fork_step`: the run's own for branch 0."""
+    if index == 0:
+        return seed
+    digest = hashlib.sha256(f"animus-branch:{seed}:{fork_step}:{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def play(main: Agent, store: RunStore, rom: Path) -> StopRun:
+    """Play `main`'s run with best-of-N branching until something stops it; return what stopped it."""
+    from animus.emulator.gameboy import GameBoy
+
+    cfg = main.config
+    scorer = create_scorer(cfg.branching.scorer)
+    with ExitStack() as stack, ThreadPoolExecutor(cfg.branching.branches, thread_name_prefix="branch") as pool:
+        slots = []
+        for _ in range(cfg.branching.branches):
+            gb = stack.enter_context(GameBoy(rom))
+            model = create_model(cfg.model.name, cfg)
+            slots.append(_Slot(gb, ModelCaller(model, store, cfg, main.counters, Timing(), main.p.estimator)))
+            slots[-1].caller.gate = getattr(main.p.caller, "gate", None)  # TEMP until the fleet gate lands
+        return Brancher(main, store, slots, scorer, pool).run()
+
+
+@dataclass
+class _Slot:
+    """What a branch keeps from fork to fork: its emulator, and its model behind its caller."""
+
+    gb: GameBoy
+    caller: ModelCaller
+
+
+@dataclass
+class _Branch:
+    index: int
+    seed: int
+    agent: Agent
+    buffer: BranchBuffer
+    stop: StopRun | None = None
+
+    @property
+    def status(self) -> str:
+        assert self.stop is not None
+        return "horizon" if self.stop.reason == HORIZON else self.stop.status
+
+
+class Brancher:
+    """Forks, plays, scores and commits until something stops the run (see the module docstring)."""
+
+    def __init__(self, main: Agent, store: RunStore, slots: list[_Slot], scorer: Scorer, pool: ThreadPoolExecutor):
+        self.main, self.store, self.slots, self.scorer, self.pool = main, store, slots, scorer, pool
+        # Positions the committed line has visited (novelty); screens come from the tracker.
+        self.positions = {GameState.from_json(row.state).position for row in store.steps()}
+        self.positions.add(main.p.state.position)
+
+    def run(self) -> StopRun:
+        try:
+            while True:
+                self.main.check_budgets()
+                branches = self.play_branches()
+                best = self.choose(branches)
+                self.commit(best, branches)
+                assert best.stop is not None
+                if best.stop.reason != HORIZON:
+                    return best.stop
+        except StopRun as stop:
+            return stop
+
+    def play_branches(self) -> list[_Branch]:
+        """Play every branch from the current state at once; return them when all have stopped."""
+        main, fork_state = self.main, self.main.p.gb.save_state()
+        branches = [self.fork(i, slot, fork_state) for i, slot in enumerate(self.slots)]
+        futures: dict[Future[StopRun], _Branch] = {self.pool.submit(b.agent.run): b for b in branches}
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2)
+            if main.stop_requested:  # a signal reached the run: every branch stops after its current step
+                for b in branches:
+                    b.agent.stop_requested = b.agent.stop_requested or main.stop_requested
+        for future, branch in futures.items():
+            branch.stop = future.result()  # an unexpected error in a branch is raised here, as in a plain run
+        return branches
+
+    def fork(self, index: int, slot: _Slot, fork_state: bytes) -> _Branch:
+        """A branch agent on `slot`, starting from a copy of the main agent's loop state."""
+        m = self.main
+        seed = branch_seed(m.config.seed, m.counters.step, index)
+        config = m.config.model_copy(update={"seed": seed})
+        memo = {id(m.profile): m.profile, id(m.config): m.config}  # shared, read-only
+        p = m.p
+        state, tracker, notes, context, est, dog, alarm, counters = copy.deepcopy(
+            (p.state, p.tracker, p.notes, p.context, p.estimator, p.watchdog, p.alarm, m.counters), memo
+        )
+        slot.gb.load_state(fork_state)
+        buffer = BranchBuffer(self.store.run_dir)
+        caller = slot.caller
+        caller.store, caller.config, caller.counters, caller.timing, caller.estimator = (
+            buffer, config, counters, Timing(), est
+        )  # fmt: skip
+        caller.resume_step = None
+        parts = Parts(slot.gb, m.profile, buffer, config, caller, state, tracker, notes, context, est, dog, alarm)
+        agent = Agent(parts, counters, caller.timing)
+        agent.context_tokens = m.context_tokens
+        start_actions, start_step, horizon = counters.actions, counters.step, m.config.branching.horizon
+
+        def at_horizon(a: Agent) -> None:
+            c = a.counters
+            if c.actions - start_actions >= horizon or c.step - start_step >= horizon * STEPS_PER_ACTION_CAP:
+                a.stop_requested = a.stop_requested or HORIZON
+
+        agent.on_step = at_horizon
+        return _Branch(index, seed, agent, buffer)
+
+    def choose(self, branches: list[_Branch]) -> _Branch:
+        """Score the branches; mark each with its key. Returns the winner."""
+        outcomes = [self.outcome(b) for b in branches]
+        best, keys = choose(self.scorer, outcomes)
+        self._keys = keys
+        return branches[best]
+
+    def outcome(self, b: _Branch) -> BranchOutcome:
+        steps = [r.step for r in b.buffer.steps]
+        start = self.main.counters.actions
+        positions = {GameState.from_json(s.state).position for s in steps} - self.positions
+        screens = {s.screen for s in steps} - self.main.tracker.screens
+        reached = tuple((m.id, m.actions - start) for r in b.buffer.steps for m in r.milestones)
+        actions = (steps[-1].actions - start) if steps else 0
+        first = steps[0].inputs if steps else ""
+        new_positions, new_screens = len(positions), len(screens)
+        return BranchOutcome(b.index, b.seed, len(steps), actions, reached, first, new_positions, new_screens, b.status)
+
+    def commit(self, best: _Branch, branches: list[_Branch]) -> None:
+        """Store the fork (one transaction), then let the main agent carry on from the winner's state."""
+        fork_step, start = self.main.counters.step, self.main.counters.actions
+        played: dict[int, PlayedBranch] = {}
+        for b in branches:
+            assert b.stop is not None
+            calls, steps = b.buffer.calls, b.buffer.steps
+            costs = [c.cost for c in calls]
+            row = BranchRow(
+                id=0,
+                fork_step=fork_step,
+                branch=b.index,
+                seed=b.seed,
+                chosen=b is best,
+                score=json.dumps(self._keys[b.index]),
+                steps=len(steps),
+                actions=(steps[-1].step.actions - start) if steps else 0,
+                milestones=json.dumps([m.id for r in steps for m in r.milestones]),
+                tokens=sum(c.tokens for c in calls),
+                cost=None if None in costs else sum(c for c in costs if c is not None),
+                status=b.status,
+                reason=b.stop.reason,
+            )
+            played[b.index] = b.buffer.played(row)
+        self.store.commit_branches(played[best.index], [played[b.index] for b in branches if b is not best])
+        if best.buffer.meta:
+            self.store.set_meta(**best.buffer.meta)
+        self.adopt(best, [b for b in branches if b is not best])
+
+    def adopt(self, best: _Branch, others: list[_Branch]) -> None:
+        """The main agent takes the winner's state; the others' spending joins its counters (budgets count it)."""
+        m, w = self.main, best.agent
+        m.p.gb.load_state(w.p.gb.save_state())
+        m.p.state, m.p.tracker, m.p.notes, m.p.context = w.p.state, w.p.tracker, w.p.notes, w.p.context
+        m.p.estimator, m.p.watchdog, m.p.alarm = w.p.estimator, w.p.watchdog, w.p.alarm
+        m.counters = m.p.caller.counters = w.counters
+        m.p.caller.estimator, m.context_tokens = w.p.estimator, w.context_tokens
+        for other in others:
+            for call in other.buffer.calls:
+                m.counters.tokens += call.tokens
+                if call.cost is None:
+                    m.counters.unpriced_calls += 1
+                else:
+                    m.counters.cost += call.cost
+        self.positions |= {GameState.from_json(r.step.state).position for r in best.buffer.steps}
+        if m.on_step is not None and best.buffer.steps:
+            m.on_step(m)
