@@ -6,6 +6,7 @@
     for step in run.steps(): ...          # StepRow, in order
     run.milestones()                      # MilestoneRow, in the order reached
     run.model_calls()                     # ModelCallRow, in order
+    run.branches()                        # BranchRow of best-of-N forks; branch_steps(id), branch_calls(id)
 
 It works while the run is still being written (SQLite WAL readers do not block the writer).
 """
@@ -20,7 +21,7 @@ from typing import Any
 from animus.agent.types import Reply
 from animus.games import GameState
 from animus.runs.catalog import live_status
-from animus.runs.rows import MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
+from animus.runs.rows import BranchRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
 from animus.runs.store import RunStore
 
 
@@ -57,6 +58,17 @@ class Run:
 
     def memory_events(self) -> list[MemoryEventRow]:
         return self._store.memory_events()
+
+    def branches(self) -> list[BranchRow]:
+        """Every branch of every best-of-N fork, by fork step and branch number (empty without branching)."""
+        return self._store.branches()
+
+    def branch_steps(self, branch_id: int) -> list[StepRow]:
+        """The steps an unchosen branch played (the chosen branch's steps are the run's own)."""
+        return self._store.branch_steps(branch_id)
+
+    def branch_calls(self, branch_id: int) -> list[ModelCallRow]:
+        return self._store.branch_calls(branch_id)
 
     def totals(self) -> Totals:
         return self._store.totals()
