@@ -116,7 +116,7 @@ def render_chart(
     profile = runs[0].profile
     groups = group_runs(runs, x)
     if kind == "progress":
-        title = title or f"{profile.name}: milestones by {x}"
+        title = title or f"{profile.name}: milestones by {'actions spent' if x == 'spent' else x}"
         if fmt == "html":
             from animus.inspect.chart_html import progress_html
 
