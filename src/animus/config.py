@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -113,6 +113,9 @@ class BranchingConfig(_Section):
     branches: int = Field(1, ge=1, le=32, description="Continuations per fork; 1 plays one line (no branching).")
     horizon: int = Field(20, ge=1, le=100_000, description="Actions each branch plays before they are scored.")
     scorer: str = Field("milestones", description="How branches are ranked: milestones, novelty, vote, or a plugin.")
+    temperatures: list[Annotated[float, Field(ge=0, le=2)]] | None = Field(
+        None, description="Sampling temperature of branch i (cycled), for remote models; none: model.temperature."
+    )
 
 
 class Price(_Section):

@@ -180,3 +180,22 @@ def test_a_plugin_scorer_is_found_by_its_entry_point(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with animus.open_run(tmp_path / "p") as run:
         assert {b.branch for b in run.branches() if b.chosen} == {2}
+
+
+def test_a_remote_model_branches_with_its_own_temperature_per_branch(tmp_path: Path) -> None:
+    pytest.importorskip("anthropic")
+    from tests.agent.remote import Backend
+    from tests.fakes.messages_server import FakeMessagesServer
+
+    with FakeMessagesServer(api_key="sk-ant-BRANCH-1") as server:
+        api = Backend("anthropic:claude-fake-1", server.url, "ANTHROPIC_API_KEY", "sk-ant-BRANCH-1")
+        done = api.run(tmp_path, "r", "--branches", "2", "--horizon", "3", "--steps", "9",
+                       "--set", "branching.temperatures=[0.3, 0.9]")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert server.violations == []
+        assert sorted({body["temperature"] for body in server.requests}) == [0.3, 0.9]
+    with animus.open_run(tmp_path / "r") as run:
+        calls = run.model_calls() + [c for b in run.branches() for c in run.branch_calls(b.id)]
+        assert len(calls) == len(server.requests), "every request is recorded, chosen branch or not"
+        assert run.totals().cost == pytest.approx(sum(c.cost or 0 for c in calls)) and run.totals().cost > 0
+    assert run_animus("verify", str(tmp_path / "r")).returncode == 0

@@ -60,12 +60,16 @@ def play(main: Agent, store: RunStore, rom: Path) -> StopRun:
     cfg = main.config
     scorer = create_scorer(cfg.branching.scorer)
     with ExitStack() as stack, ThreadPoolExecutor(cfg.branching.branches, thread_name_prefix="branch") as pool:
-        slots = []
-        for _ in range(cfg.branching.branches):
+        slots, temperatures = [], cfg.branching.temperatures
+        for i in range(cfg.branching.branches):
             gb = stack.enter_context(GameBoy(rom))
-            model = create_model(cfg.model.name, cfg)
+            own = cfg
+            if temperatures:  # a remote model's branches differ by sampling; a mock's by its seed
+                t = temperatures[i % len(temperatures)]
+                own = cfg.model_copy(update={"model": cfg.model.model_copy(update={"temperature": t})})
+            model = create_model(cfg.model.name, own)
             slots.append(_Slot(gb, ModelCaller(model, store, cfg, main.counters, Timing(), main.p.estimator)))
-            slots[-1].caller.gate = getattr(main.p.caller, "gate", None)  # TEMP until the fleet gate lands
+            slots[-1].caller.gate = main.p.caller.gate  # a fleet's shared limits hold for every branch
         return Brancher(main, store, slots, scorer, pool).run()
 
 

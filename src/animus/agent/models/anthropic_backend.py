@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 MAX_CONTINUATIONS = 3
 
 
+SAMPLING = ("temperature", "top_p", "top_k")
+
+
 class AnthropicModel:
     """Claude via `anthropic.Anthropic().messages.create`, with Animus's own retries."""
 
@@ -59,7 +62,14 @@ class AnthropicModel:
         return reply
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
-        message = call_with_retries(lambda: self.client.messages.create(**body), self._classify, self.policy, self.name)
+        # SDK 1.0 dropped the sampling parameters from `create`'s signature; the API still takes them (on models
+        # that sample), so they travel in `extra_body`, which the SDK merges into the JSON as it is.
+        kwargs = {k: v for k, v in body.items() if k not in SAMPLING}
+        extra = {k: v for k, v in body.items() if k in SAMPLING}
+        if extra:
+            kwargs["extra_body"] = extra
+        create = self.client.messages.create
+        message = call_with_retries(lambda: create(**kwargs), self._classify, self.policy, self.name)
         data: dict[str, Any] = message.model_dump(mode="json", exclude_none=True)
         return data
 
