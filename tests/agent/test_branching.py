@@ -139,8 +139,8 @@ def test_scorers_rank_as_documented() -> None:
     votes = [outcome(0, first_action="up"), outcome(1, first_action="a"), outcome(2, first_action="a")]
     assert choose(VoteScorer(), votes)[0] == 1
     # A failed or stuck branch wins only when every branch did; among equals the lowest branch wins.
-    failed = [outcome(0, status="failed", milestones=(("a", 1),)), outcome(1), outcome(2)]
-    assert choose(MilestoneScorer(), failed)[0] == 1
+    failed = [outcome(0, status="failed", milestones=(("a", 1),)), outcome(1, status="error"), outcome(2)]
+    assert choose(MilestoneScorer(), failed)[0] == 2
     assert choose(MilestoneScorer(), [outcome(0, status="failed"), outcome(1, status="stuck")])[0] == 0
 
 

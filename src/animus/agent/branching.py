@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from animus.runs.store import RunStore
 
 HORIZON = "horizon reached"
-UNHEALTHY = ("failed", "stuck", "error")
 STEPS_PER_ACTION_CAP = 4  # a branch ends after horizon x this many steps even if it made fewer actions
 
 

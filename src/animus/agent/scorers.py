@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "vote": "animus.agent.scorers:VoteScorer",
 }
 ENTRY_POINT_GROUP = "animus.scorers"
+UNHEALTHY = ("failed", "stuck", "error")  # how a branch may end that loses to any branch that ended otherwise
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,12 @@ class VoteScorer:
 
 
 def choose(scorer: Scorer, outcomes: Sequence[BranchOutcome]) -> tuple[int, list[tuple[float, ...]]]:
-    """The index of the winning branch, and every branch's key. A branch that failed or got stuck wins only if
-    every branch did."""
+    """The index of the winning branch, and every branch's key. A branch that failed, got stuck or met a model
+    error wins only if every branch did."""
     keys = scorer.rank(outcomes)
     if len(keys) != len(outcomes):
         raise ConfigError(f"scorer {type(scorer).__name__} ranked {len(keys)} of {len(outcomes)} branches.")
-    healthy = [o.index for o in outcomes if o.status not in ("failed", "stuck")] or [o.index for o in outcomes]
+    healthy = [o.index for o in outcomes if o.status not in UNHEALTHY] or [o.index for o in outcomes]
     best = max(healthy, key=lambda i: (keys[i], -i))
     return best, keys
 
