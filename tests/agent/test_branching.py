@@ -199,3 +199,23 @@ def test_a_remote_model_branches_with_its_own_temperature_per_branch(tmp_path: P
         assert len(calls) == len(server.requests), "every request is recorded, chosen branch or not"
         assert run.totals().cost == pytest.approx(sum(c.cost or 0 for c in calls)) and run.totals().cost > 0
     assert run_animus("verify", str(tmp_path / "r")).returncode == 0
+
+
+def test_an_operator_note_reaches_every_branch_of_the_next_fork(tmp_path: Path) -> None:
+    runs = str(tmp_path)
+    proc = start("run", "--seed", "1", "--branches", "2", "--horizon", "5", *GREEDY, "--set", "stop_on_finish=false",
+                 "--steps", "400", "--runs-dir", runs, "--name", "n")  # fmt: skip
+    db = tmp_path / "n" / "run.db"
+    wait_for(lambda: committed_steps(db) >= 10 or proc.poll() is not None)
+    noted = run_animus("note", "n", "plan", "look behind the waterfall", "--runs-dir", runs)
+    assert noted.returncode == 0, noted.stderr
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    with animus.open_run(tmp_path / "n") as run:
+        told = [c for c in run.model_calls() if "Your operator set the note 'plan'" in c.request_delta]
+        assert len(told) == 1 and told[0].step > 10
+        fork = told[0].step - 1
+        for b in run.branches():
+            if b.fork_step == fork and not b.chosen:
+                (first,) = [c for c in run.branch_calls(b.id) if c.step == fork + 1 and c.purpose == "act"]
+                assert "Your operator set the note 'plan'" in first.request_delta

@@ -119,7 +119,10 @@ class Brancher:
     def play_branches(self) -> list[_Branch]:
         """Play every branch from the current state at once; return them when all have stopped."""
         main, fork_state = self.main, self.main.p.gb.save_state()
+        notices = main.take_operator_notes()  # a branch's buffer sees no operator: the run's line reads them here
         branches = [self.fork(i, slot, fork_state) for i, slot in enumerate(self.slots)]
+        for b in branches:
+            b.agent.carried_notices = list(notices)
         futures: dict[Future[StopRun], _Branch] = {self.pool.submit(b.agent.run): b for b in branches}
         pending = set(futures)
         while pending:

@@ -96,6 +96,7 @@ class Agent:
         self.profile, self.config = parts.profile, parts.config
         self.on_step: Callable[[Agent], None] | None = None
         self.stop_requested: str | None = None
+        self.carried_notices: list[str] = []  # notices for the next observation, handed over at a best-of-N fork
         self.system = prompts.system_prompt(parts.profile.name)
         self.tool_specs = tools.tool_specs(parts.config.tools)
         self.thinking = _thinking(parts.config)
@@ -138,7 +139,7 @@ class Agent:
         """What the model will be shown: the game state after the last step, progress, and any notices."""
         self._step_started, self._events = time.perf_counter(), []
         c, alarm = self.counters, self.p.alarm
-        notices = self.take_operator_notes()
+        notices, self.carried_notices = [*self.carried_notices, *self.take_operator_notes()], []
         last = self.p.context.last_reply()
         if last is not None and not last.tool_calls:
             notices.append(_NOTICE_OF_STOP.get(last.stop_reason, prompts.NO_TOOL_NOTICE))

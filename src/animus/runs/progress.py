@@ -22,6 +22,7 @@ class ProgressDisplay:
         self._live: Live | None = None
         self._t0 = time.perf_counter()
         self._a0: int | None = None
+        self._logged: int | None = None  # the step of the last log line (or the one before the first seen)
 
     def line(self, agent: Agent) -> str:
         c = agent.counters
@@ -47,7 +48,12 @@ class ProgressDisplay:
                 self._live.start()
             else:
                 self._live.update(Text(self.line(agent)))
-        elif agent.counters.step % self.log_every == 0:
+            return
+        step = agent.counters.step
+        if self._logged is None:
+            self._logged = step - 1
+        if step // self.log_every > self._logged // self.log_every:  # a best-of-N fork commits many steps at once
+            self._logged = step
             print(self.line(agent), file=sys.stderr, flush=True)
 
     def attach(self, agent: Agent) -> None:
