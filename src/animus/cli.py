@@ -430,6 +430,11 @@ def _report(end: Any) -> None:
         sys.exit(1)
 
 
+from animus.fleet.command import fleet as _fleet  # noqa: E402  (kept in its own module: cli.py is full)
+
+app.add_command(_fleet)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `animus` console script."""
     try:

@@ -14,7 +14,8 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from animus.agent.types import Reply, Request, Turn
@@ -46,6 +47,8 @@ class ModelCaller:
         self.counters, self.timing, self.estimator = counters, timing, estimator
         self.resume_step = resume_step
         self.in_flight = False  # a model call is under way: a signal may abandon it (see runner)
+        # Entered around each model call when set (a fleet's shared limits: animus.fleet.limits.Gate).
+        self.gate: Callable[[], AbstractContextManager[object]] | None = None
         self._warned: set[str] = set()
 
     def call(self, request: Request, delta: Sequence[Turn], context_tokens: int) -> Reply:
@@ -56,8 +59,13 @@ class ModelCaller:
                 return Reply.from_json(json.loads(stored.reply))
         t0 = time.perf_counter()
         try:
-            self.in_flight = True
-            reply = self.model.respond(request)
+            self.in_flight = True  # before the gate: a signal may abandon the wait for it too
+            if self.gate is None:
+                reply = self.model.respond(request)
+            else:
+                with self.gate():
+                    t0 = time.perf_counter()  # the latency is the call's, not the wait for its turn
+                    reply = self.model.respond(request)
             self.in_flight = False
         except ModelInterrupted as exc:
             raise StopRun("stopped", f"{exc} while waiting for the model") from None
