@@ -217,10 +217,11 @@ def made_up(run_id: str, label: str, actions: dict[int, int]) -> RunSeries:
     from animus.inspect.chart_data import Reached
 
     reached = tuple(
-        Reached(i, MilestoneRow(QUEST.milestones[i].id, i, LABELS[i], a, a, a, 0, 0.0, 0.0, 0.0))
+        Reached(i, MilestoneRow(QUEST.milestones[i].id, i, LABELS[i], a, a, a, 0, 0.0, 0.0, 0.0), a)
         for i, a in sorted(actions.items(), key=lambda kv: kv[1])
     )
-    return RunSeries(run_id, Path(run_id), label, "test", 0, "done", QUEST, reached, max(actions.values(), default=0))
+    last = max(actions.values(), default=0)
+    return RunSeries(run_id, Path(run_id), label, "test", 0, "done", QUEST, reached, last, last)
 
 
 def test_group_median_band_and_where_the_median_stops() -> None:
