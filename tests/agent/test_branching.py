@@ -219,3 +219,29 @@ def test_an_operator_note_reaches_every_branch_of_the_next_fork(tmp_path: Path) 
             if b.fork_step == fork and not b.chosen:
                 (first,) = [c for c in run.branch_calls(b.id) if c.step == fork + 1 and c.purpose == "act"]
                 assert "Your operator set the note 'plan'" in first.request_delta
+
+
+def test_the_viewer_shows_the_fork_behind_a_step(tmp_path: Path) -> None:
+    import threading
+
+    from animus.inspect.server import make_server
+    from tests.inspect.test_viewer import get
+
+    run_dir = branched(tmp_path, "v", "--steps", "12")
+    srv = make_server(run_dir)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        fork = get(srv, "/api/step/8")["fork"]
+        assert get(srv, "/api/step/0").get("fork") is None
+    finally:
+        srv.close()
+    with animus.open_run(run_dir) as run:
+        expected = [b for b in run.branches() if b.fork_step < 8 and b.fork_step + b.steps >= 8 and b.chosen]
+        unchosen = [b for b in run.branches() if b.fork_step == expected[0].fork_step and not b.chosen]
+    assert fork["fork_step"] == expected[0].fork_step
+    assert [b["chosen"] for b in fork["branches"]].count(True) == 1 and len(fork["branches"]) == 3
+    for shown in fork["branches"]:
+        if not shown["chosen"]:
+            (row,) = [b for b in unchosen if b.branch == shown["branch"]]
+            assert [p["step"] for p in shown["played"]] == list(range(row.fork_step + 1, row.fork_step + 1 + row.steps))
+            assert all(p["inputs"] and p["text"] for p in shown["played"])
