@@ -234,6 +234,7 @@ def test_the_viewer_shows_the_fork_behind_a_step(tmp_path: Path) -> None:
         fork = get(srv, "/api/step/8")["fork"]
         assert get(srv, "/api/step/0").get("fork") is None
     finally:
+        srv.shutdown()
         srv.close()
     with animus.open_run(run_dir) as run:
         expected = [b for b in run.branches() if b.fork_step < 8 and b.fork_step + b.steps >= 8 and b.chosen]
