@@ -175,6 +175,10 @@ def show(run_ref: str, runs_dir: Path) -> None:
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
         unknown = f" + {totals.unpriced_calls} calls of unknown cost (no price)" if totals.unpriced_calls else ""
         click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}{unknown}")
+        forks = {b.fork_step for b in run_.branches()}
+        if forks:
+            spent = totals.actions + totals.branch_actions
+            click.echo(f"branches  {len(forks)} best-of-N forks · {spent} actions spent, all branches included")
         milestones = run_.milestones()
         click.echo(f"milestones {len(milestones)}/{meta.get('milestone_count')}")
         for m in milestones:
