@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, TypeVar
@@ -47,6 +48,10 @@ class FakeServer(Generic[Item]):
         self.requests: list[Any] = []  # every parsed body, valid or not (None if not JSON)
         self.responses: list[dict[str, Any]] = []  # every 200 body
         self.violations: list[str] = []
+        self.delay = 0.0  # seconds each POST is held before it is answered, so that overlaps can be seen
+        self.arrivals: list[float] = []  # time.time() of each POST's arrival
+        self.in_flight = 0  # POSTs arrived and not yet answered
+        self.max_in_flight = 0
         self._counters: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -95,7 +100,16 @@ def _handler_for(server: FakeServer[Any]) -> type[BaseHTTPRequestHandler]:
                 self._send(404, server.not_found(self.command, self.path), {})
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body, extra = server.handle(headers, raw)
+            with server._lock:
+                server.arrivals.append(time.time())
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                time.sleep(server.delay)
+                status, body, extra = server.handle(headers, raw)
+            finally:
+                with server._lock:  # before the answer is sent: the client may send its next request at once
+                    server.in_flight -= 1
             if body is None:  # dropped connection: no response at all
                 self.close_connection = True
                 return

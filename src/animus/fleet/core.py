@@ -89,6 +89,7 @@ class Fleet:
                 st.outcome = found.status if found.status in NORMAL + FAILURES else "done"
                 st.reason, st.skipped = found.reason, True
             st.view = read_view(run_dir)
+        self.tick(force=True)  # a cost cap already reached stops the fleet before it launches anything
         self.write_record()
 
     def job(self, st: RunState) -> Job:
@@ -218,6 +219,8 @@ class Fleet:
         left = sum(st.outcome in UNFINISHED for st in self.states)
         failed = sum(st.outcome in FAILURES for st in self.states)
         rerun = f"; run the same command again to resume the {left} unfinished run(s)" if left else ""
+        if self.stop_kind == "cost" and left:
+            rerun = f"; raise --max-cost and run the same command again to resume the {left} unfinished run(s)"
         if self.stop_reason is not None:
             return f"fleet stopped: {self.stop_reason}{rerun}."
         if failed:

@@ -49,7 +49,7 @@ def run_local(fleet: Fleet) -> None:
                 proc.join()
                 code = proc.exitcode
                 died = code is None or code < 0 or code >= 128  # a signal, or the runner's os._exit on a second one
-                error = None if code == 0 else f"exit code {code}: {_last_line(fleet, st)}"
+                error = None if code == 0 else _why(code, fleet, st)
                 if fleet.settle(st, died, error):
                     queue.appendleft(st)
             while handled < fleet.signals:
@@ -89,6 +89,18 @@ def _spawn(ctx: object, job: Job) -> BaseProcess:
         for s, h in previous.items():
             signal.signal(s, h)
     return proc
+
+
+def _why(code: int | None, fleet: Fleet, st: RunState) -> str:
+    """A worker's non-zero end in words: the signal that killed it, or its exit code and last log line."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    if code is None or code >= 128:
+        return f"exit code {code}"
+    return f"exit code {code}: {_last_line(fleet, st)}"
 
 
 def _last_line(fleet: Fleet, st: RunState) -> str:

@@ -1,7 +1,7 @@
 """The Ray backend: each run is a Ray task running the same idempotent worker function as the local backend.
 
 Contracts:
-- Ray is imported only here, only when this backend runs (`check_ray` just looks for it). With an address
+- Ray is imported only here, only when this backend is chosen (`check_ray` imports it first). With an address
   (`--address`, else `RAY_ADDRESS`) the fleet joins that cluster; without, it starts a private local Ray with
   `num_cpus = workers`, no dashboard, and a fresh token for Ray's token authentication (see `_local_token`).
   `ray.shutdown()` always runs at the end: it stops the local Ray, or disconnects from the cluster.
@@ -25,7 +25,6 @@ import secrets
 import signal
 import time
 from collections import deque
-from importlib.util import find_spec
 from typing import Any
 
 from animus.errors import BadInputError, RunError
@@ -37,9 +36,11 @@ WAIT_SECONDS = 0.2
 
 
 def check_ray() -> None:
-    """Raise `BadInputError` when the ray extra is not installed (without importing ray)."""
-    if find_spec("ray") is None:
-        raise BadInputError("the ray backend needs the ray extra: pip install 'animus[ray]'")
+    """Raise `BadInputError` when ray cannot be imported (the extra is not installed)."""
+    try:
+        import ray  # noqa: F401  (imported to be sure it works, not only that it is there)
+    except ImportError:
+        raise BadInputError("the ray backend needs the ray extra: pip install 'animus[ray]'") from None
 
 
 def run_ray(fleet: Fleet, address: str | None) -> None:
