@@ -113,8 +113,8 @@ def test_a_worker_killed_with_sigkill_is_restarted_and_its_steps_match_a_solo_ru
     log = (runs / ".fleet" / "logs" / "long-s4.log").read_text()
     assert log.count(" session ") == 2
 
-    solo = run_animus("run", "--model", "mock", "--seed", "4", "--steps", "500", "--label", "long",
-                      "--set", "stop_on_finish=false", "--runs-dir", str(tmp_path / "solo"), "--name", "solo")  # fmt: skip
+    solo_args = ["--model", "mock", "--seed", "4", "--steps", "500", "--label", "long", "--set", "stop_on_finish=false"]
+    solo = run_animus("run", *solo_args, "--runs-dir", str(tmp_path / "solo"), "--name", "solo")
     assert solo.returncode == 0, solo.stderr
     assert deterministic_steps(db) == deterministic_steps(tmp_path / "solo" / "solo" / "run.db")
 
