@@ -29,10 +29,14 @@ def start_fleet(*args: str, env: dict[str, str] | None = None) -> subprocess.Pop
     )
 
 
-def fleet(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def fleet(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run `animus fleet ARGS` to its end."""
     cmd = [sys.executable, "-m", "animus", "fleet", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env or animus_env(), check=False)
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=env or animus_env(), cwd=cwd, check=False
+    )
 
 
 def record(runs: Path) -> dict[str, Any]:

@@ -115,9 +115,13 @@ def load_plan(path: Path) -> Plan:
         slug = slugify(spec.label)
         if not slug:
             raise ConfigError(f"plan file {path}: label {spec.label!r} has no letters or digits to name its runs.")
+        if slug in names and names[slug] == spec.label:
+            raise ConfigError(f"plan file {path}: label {spec.label!r} is used twice: make labels unique.")
         if slug in names:
-            same = "the same label" if names[slug] == spec.label else f"the same run names as {names[slug]!r}"
-            raise ConfigError(f"plan file {path}: label {spec.label!r} is used twice ({same}): make labels unique.")
+            raise ConfigError(
+                f"plan file {path}: labels {names[slug]!r} and {spec.label!r} name their runs alike ({slug}-s<seed>): "
+                "make them differ in letters or digits."
+            )
         names[slug] = spec.label
     return plan
 
