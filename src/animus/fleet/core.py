@@ -202,7 +202,10 @@ class Fleet:
         return sum(st.view.cost for st in self.states if st.view is not None)
 
     def rows(self) -> list[Row]:
-        return [Row(st.run.name, st.run.label, st.run.seed, st.outcome, st.view) for st in self.states]
+        return [
+            Row(st.run.name, st.run.label, st.run.seed, st.outcome, st.view, st.run.config.budget.steps)
+            for st in self.states
+        ]
 
     # -- the end ------------------------------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ class RunView:
     status: str  # the stored status; `running` whose writer is gone reads `crashed`
     reason: str
     steps: int
-    budget: int
     milestones: int
     milestone_total: int
     cost: float
@@ -63,7 +62,6 @@ def read_view(run_dir: Path) -> RunView | None:
         status=status,
         reason=str(meta.get("reason", "")),
         steps=totals.steps,
-        budget=int(meta["config"]["budget"]["steps"]),
         milestones=reached,
         milestone_total=int(meta.get("milestone_count", 0)),
         cost=float(totals.cost),
@@ -80,6 +78,7 @@ class Row:
     seed: int
     outcome: str  # the fleet's word for the run: pending, running, done, stuck, failed, error, stopped, ...
     view: RunView | None
+    budget: int  # the plan's step budget (a resumed run's store keeps the one it was created with)
 
 
 def counts(rows: Sequence[Row]) -> dict[str, int]:
@@ -108,7 +107,7 @@ def describe(row: Row) -> str:
     status = row.outcome if row.outcome != "running" else v.status
     money = f"${v.cost:.2f}" + (" + unknown" if v.unpriced_calls else "")
     return (
-        f"{row.name} [{row.label}, seed {row.seed}]: {status} · step {v.steps}/{v.budget} · "
+        f"{row.name} [{row.label}, seed {row.seed}]: {status} · step {v.steps}/{row.budget} · "
         f"milestones {v.milestones}/{v.milestone_total} · {money}"
     )
 
@@ -164,7 +163,7 @@ class Display:
                 cells += ["", "", ""]
             else:
                 money = f"${v.cost:.2f}" + ("+?" if v.unpriced_calls else "")
-                cells += [f"{v.steps}/{v.budget}", f"{v.milestones}/{v.milestone_total}", money]
+                cells += [f"{v.steps}/{r.budget}", f"{v.milestones}/{v.milestone_total}", money]
             table.add_row(*cells)
         body = Group(Text(headline(rows, cost, cap)), table)
         if self._live is None:
