@@ -192,3 +192,39 @@ def test_max_cost_stops_the_whole_fleet_and_a_rerun_with_the_same_cap_starts_not
     again = fleet(str(plan), "--runs-dir", str(runs), "--workers", "2", "--max-cost", "3")
     assert again.returncode == 0 and "cost cap was reached" in again.stdout
     assert {seed: committed_steps(runs / f"paid-s{seed}" / "run.db") for seed in (1, 2)} == steps
+
+
+LONG_PAIR = """
+    steps = 3000
+    seeds = [1, 2]
+    [config]
+    stop_on_finish = false
+    [[run]]
+    label = "long"
+    model = "mock"
+"""
+
+
+def test_a_stop_file_stops_the_fleet_and_a_killed_fleet_process_stops_its_runs(tmp_path: Path) -> None:
+    plan, runs = write_plan(tmp_path / "pair.toml", LONG_PAIR), tmp_path / "runs"
+    dbs = [runs / f"long-s{seed}" / "run.db" for seed in (1, 2)]
+    proc = start_fleet(str(plan), "--runs-dir", str(runs), "--workers", "2")
+    wait_for(lambda: all(committed_steps(db) > 20 for db in dbs) or proc.poll() is not None)
+    (runs / "STOP").write_text("enough for today\n")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert [status(runs / f"long-s{seed}") for seed in (1, 2)] == [("stopped", "enough for today")] * 2
+    assert "fleet stopped: a STOP file appeared in the runs dir" in out
+
+    # The next fleet removes the old STOP file and resumes; killed with SIGKILL, it cannot forward any signal,
+    # so its workers see that their parent is gone and stop their runs themselves.
+    proc = start_fleet(str(plan), "--runs-dir", str(runs), "--workers", "2")
+    at = [committed_steps(db) for db in dbs]
+    wait_for(
+        lambda: all(committed_steps(db) > n + 20 for db, n in zip(dbs, at, strict=True)) or proc.poll() is not None
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    wait_for(lambda: all(status(runs / f"long-s{seed}")[0] == "stopped" for seed in (1, 2)), timeout=30)
+    assert [status(runs / f"long-s{seed}")[1] for seed in (1, 2)] == ["the fleet process died"] * 2
+    assert all(committed_steps(db) < 3000 for db in dbs)

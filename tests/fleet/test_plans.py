@@ -4,6 +4,7 @@ holds another plan's runs is refused, a half-created run is started again, and a
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,9 @@ def test_a_run_another_process_is_writing_is_refused(tmp_path: Path) -> None:
     finally:
         lock.release()
     assert out.returncode == 2 and "is being written by another process" in out.stderr
+
+
+def test_the_fleet_command_imports_nothing_heavy_with_the_cli() -> None:
+    code = "import sys, animus.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'pyboy', 'ray', 'rich'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
