@@ -115,7 +115,8 @@ def run_fleet(
         click.echo(
             f"fleet {plan_file.name}: {len(runs)} runs in {runs_dir}"
             + (f" ({skipped} finished already, skipped)" if skipped else "")
-            + f"; backend {backend}, {'the cluster' if fleet_.workers_from_cluster else fleet_.workers} worker(s)"
+            + f"; backend {backend}, "
+            + ("a worker per CPU of the cluster" if fleet_.workers_from_cluster else f"{fleet_.workers} worker(s)")
         )
         try:
             if backend == "ray":

@@ -155,7 +155,9 @@ class Fleet:
             st.reason = found.reason
         elif self.stopping:
             st.outcome = "stopped" if status == "stopped" else "interrupted"
-            st.reason = found.reason if status == "stopped" else f"the worker ended during the fleet's stop ({error})"
+            st.reason = (
+                found.reason if status == "stopped" else f"its worker ended in the stop ({error or 'no end recorded'})"
+            )
         elif died or (error is None and status in ("running", "")):
             if st.restarts < self.max_restarts:
                 st.restarts += 1
@@ -210,10 +212,13 @@ class Fleet:
     # -- the end ------------------------------------------------------------------------------------------------
 
     def exit_code(self) -> int:
-        """130 when the fleet was interrupted (a signal or a STOP file), 1 when a run failed, else 0."""
+        """130 when the fleet was interrupted (a signal or a STOP file); 1 when a run failed, or ended unfinished
+        while nothing stopped the fleet (someone stopped that run); else 0 (the cost cap included)."""
         if self.stop_kind in ("signal", "file"):
             return 130
         if any(st.outcome in FAILURES for st in self.states):
+            return 1
+        if self.stop_kind is None and any(st.outcome in UNFINISHED for st in self.states):
             return 1
         return 0
 

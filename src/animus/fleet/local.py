@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -35,7 +37,7 @@ def run_local(fleet: Fleet) -> None:
     live: dict[int, tuple[BaseProcess, RunState]] = {}  # by sentinel
     queue = deque(fleet.pending())
     handled = 0
-    with count_signals(fleet):
+    with count_signals(fleet), _stop_on_error(live):
         while True:
             while queue and len(live) < fleet.workers and not fleet.stopping:
                 st = queue.popleft()
@@ -72,6 +74,21 @@ def _on_signal(fleet: Fleet, procs: list[BaseProcess]) -> None:
             os.kill(proc.pid, signal.SIGTERM)
         except ProcessLookupError:  # it ended in the meantime
             continue
+
+
+@contextmanager
+def _stop_on_error(live: dict[int, tuple[BaseProcess, RunState]]) -> Iterator[None]:
+    """If the supervisor itself fails, stop the running workers gracefully and wait for them, rather than leave
+    them playing on (multiprocessing would wait for them at exit anyway)."""
+    try:
+        yield
+    except BaseException:
+        for proc, _ in live.values():
+            if proc.pid is not None and proc.is_alive():
+                os.kill(proc.pid, signal.SIGTERM)
+        for proc, _ in live.values():
+            proc.join()
+        raise
 
 
 def _spawn(ctx: object, job: Job) -> BaseProcess:

@@ -57,8 +57,10 @@ def run_ray(fleet: Fleet, address: str | None) -> None:
         else:
             _local_token()
             ray.init(num_cpus=fleet.workers, include_dashboard=False, **quiet)
-    except ConnectionError as exc:
-        raise RunError(f"cannot join the Ray cluster at {address} ({exc}): check --address or RAY_ADDRESS.") from None
+    except (ConnectionError, RuntimeError, ValueError) as exc:  # what ray.init raises for an address or a setup
+        where = f"join the Ray cluster at {address}" if address else "start a local Ray"
+        fix = "check --address or RAY_ADDRESS" if address else "see the message, or try --backend local"
+        raise RunError(f"cannot {where} ({_first_line(exc)}): {fix}.") from None
     finally:
         for s, h in saved.items():
             signal.signal(s, h)
@@ -118,10 +120,15 @@ def _outcome_error(ray: Any, ref: Any) -> str | None:
         return "its Ray task was cancelled"
     except ray.exceptions.RayTaskError as exc:  # raised by the run: the original error, in one line
         cause = getattr(exc, "cause", None) or exc
-        return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}"
+        return f"{type(cause).__name__}: {_first_line(cause)}"
     except ray.exceptions.RayError as exc:  # the worker died more often than Ray retries, or Ray failed
-        return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        return f"{type(exc).__name__}: {_first_line(exc)}"
     return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _sessions(fleet: Fleet, st: RunState) -> int:
