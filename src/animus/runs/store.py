@@ -217,6 +217,14 @@ class RunStore:
                     [(branch_id, *row_values(c)) for c in played.calls],
                 )
 
+    def drop_keyframes(self, steps: Sequence[int]) -> None:
+        """Delete the keyframes of `steps` (never step 0, the start state) in one transaction, then give the space
+        back to the file system (VACUUM, and a WAL checkpoint)."""
+        with self._transaction():
+            self._conn.executemany("DELETE FROM keyframes WHERE step = ? AND step > 0", [(s,) for s in steps])
+        self._conn.execute("VACUUM")
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def put_keyframe(self, keyframe: KeyframeRow) -> None:
         """Store a keyframe on its own (the start state, at step 0)."""
         with self._transaction():
@@ -291,6 +299,11 @@ class RunStore:
 
     def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]:
         return list(self._rows(MemoryEventRow, "SELECT * FROM memory_events WHERE id > ? ORDER BY id", (after_id,)))
+
+    def keyframe_steps(self) -> list[tuple[int, int]]:
+        """(step, compressed size) of every keyframe, in step order."""
+        rows = self._conn.execute("SELECT step, LENGTH(state) FROM keyframes ORDER BY step")
+        return [(int(step), int(size)) for step, size in rows]
 
     def keyframe_at_or_before(self, step: int) -> KeyframeRow:
         rows = list(
