@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from animus import __version__
+from animus.cli_options import RUNS_DIR, notice
 from animus.errors import AnimusError
 
-RUNS_DIR = click.option(
-    "--runs-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs"),
-    show_default=True,
-    help="Where runs live.",
-)
+if TYPE_CHECKING:
+    from animus.runs.runner import OnStart, RunEnd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +52,12 @@ def app() -> None:
 @RUNS_DIR
 @click.option("--name", type=str, help="Run directory name (default: time, model and seed).")
 @click.option("--start-state", type=click.Path(path_type=Path), help="Start from this save state (PyBoy's or Animus').")
+@click.option(
+    "--on-event",
+    metavar="CMD",
+    help="Run CMD (through the shell, the event as JSON on stdin) when the run finishes, hits a budget, fails or "
+    "gets stuck. Its failure never stops the run.",
+)
 def run(
     rom: str | None,
     game: str | None,
@@ -75,10 +77,10 @@ def run(
     runs_dir: Path,
     name: str | None,
     start_state: Path | None,
+    on_event: str | None,
 ) -> None:
     """Start a run: a model plays a ROM; every step is recorded under the runs dir."""
     from animus.config import load_config
-    from animus.runs.progress import ProgressDisplay
     from animus.runs.runner import start_run
 
     overrides: dict[str, Any] = {
@@ -97,12 +99,11 @@ def run(
         "branching.scorer": scorer,
     }
     config = load_config(config_file, overrides, sets)
-    display = ProgressDisplay(config.progress.log_every)
-    try:
-        end = start_run(config, runs_dir, name, start_state, on_start=display.attach, notify=_notice)
-    finally:
-        display.close()
-    _report(end)
+
+    def play(on_start: OnStart) -> RunEnd:
+        return start_run(config, runs_dir, name, start_state, on_start=on_start, notify=notice)
+
+    _report(_played(play, config.progress.log_every, on_event))
 
 
 @app.command()
@@ -112,6 +113,12 @@ def run(
 @click.option("--max-tokens", type=int)
 @click.option("--max-cost", type=float)
 @RUNS_DIR
+@click.option(
+    "--on-event",
+    metavar="CMD",
+    help="Run CMD (through the shell, the event as JSON on stdin) when the run finishes, hits a budget, fails or "
+    "gets stuck. Its failure never stops the run.",
+)
 def resume(
     run_ref: str,
     steps: int | None,
@@ -119,20 +126,19 @@ def resume(
     max_tokens: int | None,
     max_cost: float | None,
     runs_dir: Path,
+    on_event: str | None,
 ) -> None:
     """Continue a stopped, crashed or killed run from its last recorded step."""
     from animus.runs.catalog import resolve_run
-    from animus.runs.progress import ProgressDisplay
     from animus.runs.runner import resume_run
 
     run_dir = resolve_run(run_ref, runs_dir)
     budget = {"steps": steps, "max_minutes": max_minutes, "max_tokens": max_tokens, "max_cost": max_cost}
-    display = ProgressDisplay(100)
-    try:
-        end = resume_run(run_dir, budget, on_start=display.attach)
-    finally:
-        display.close()
-    _report(end)
+
+    def play(on_start: OnStart) -> RunEnd:
+        return resume_run(run_dir, budget, on_start=on_start)
+
+    _report(_played(play, 100, on_event))
 
 
 @app.command("runs")
@@ -208,217 +214,34 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
     click.echo(f"{'forgot' if forget else 'noted'} {key!r}: effective from step {step}")
 
 
-# -- inspection ------------------------------------------------------------------------------------------------------
-
-
-@app.command()
-@click.argument("targets", nargs=-1, metavar="[RUN|DIR]...")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), help=".png, .svg or .html")
-@click.option(
-    "--x",
-    type=click.Choice(["actions", "spent", "tokens", "cost", "hours"]),
-    default="actions",
-    show_default=True,
-    help="What the x axis counts (cumulative); spent: actions of every best-of-N branch, chosen or not.",
-)
-@click.option(
-    "--kind",
-    type=click.Choice(["progress", "map"]),
-    default="progress",
-    show_default=True,
-    help="progress: milestones by x; map: positions visited on each map.",
-)
-@click.option("--title", type=str, help="Chart title (default: the game and the axis).")
-@RUNS_DIR
-def chart(targets: tuple[str, ...], out: Path, x: str, kind: str, title: str | None, runs_dir: Path) -> None:
-    """Chart runs' progress: milestones by actions (or tokens, cost, hours), one line per label.
-
-    With no RUN or DIR, charts every run under the runs dir.
-    """
-    from animus.inspect.charts import render_chart
-
-    summary = render_chart(list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title)
-    for warning in summary.warnings:
-        _notice(warning)
-    click.echo(summary.describe())
-
-
-ROM_OPTION = click.option("--rom", type=str, help="The run's ROM, if it is no longer where the run recorded it.")
-
-
-@app.command()
-@click.argument("run_ref", metavar="RUN")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; not loopback = a warning.")
-@ROM_OPTION
-@RUNS_DIR
-def replay(run_ref: str, port: int, host: str, rom: str | None, runs_dir: Path) -> None:
-    """Serve the replay viewer of a run on 127.0.0.1 until Ctrl-C. Opens no browser: visit the printed URL."""
-    from animus.inspect.server import serve
-    from animus.runs.catalog import resolve_run
-
-    def ready(url: str) -> None:
-        click.echo(f"replay viewer at {url} (Ctrl-C to stop)")
-
-    serve(resolve_run(run_ref, runs_dir), host, port, ready=ready, rom=rom)
-
-
-@app.command()
-@click.argument("run_ref", metavar="RUN")
-@click.argument("step", type=int)
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
-@click.option("--scale", type=click.IntRange(1, 8), default=1, show_default=True)
-@ROM_OPTION
-@RUNS_DIR
-def frame(run_ref: str, step: int, out: Path, scale: int, rom: str | None, runs_dir: Path) -> None:
-    """Write the frame shown at the end of STEP (0 = the start) as a PNG."""
-    from animus.inspect.clips import write_frame
-    from animus.runs.catalog import resolve_run
-
-    write_frame(resolve_run(run_ref, runs_dir), step, out, scale, rom)
-    click.echo(f"wrote {out}")
-
-
-@app.command()
-@click.argument("run_ref", metavar="RUN")
-@click.option("--from", "start", type=int, required=True, help="First step.")
-@click.option("--to", "stop", type=int, required=True, help="Last step (inclusive).")
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="*.webp, *.gif, *.png (APNG) or *.mp4.",
-)
-@click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True, help="Steps per second.")
-@click.option("--scale", type=click.IntRange(1, 8), default=2, show_default=True)
-@click.option("--overlay", is_flag=True, help="Show the step number and its action above each frame.")
-@ROM_OPTION
-@RUNS_DIR
-def clip(
-    run_ref: str,
-    start: int,
-    stop: int,
-    out: Path,
-    fps: int,
-    scale: int,
-    overlay: bool,
-    rom: str | None,
-    runs_dir: Path,
-) -> None:
-    """Write steps --from..--to as an animation, one frame per step."""
-    from animus.inspect.clips import write_clip
-    from animus.runs.catalog import resolve_run
-
-    count = write_clip(resolve_run(run_ref, runs_dir), start, stop, out, fps, scale, overlay, rom)
-    click.echo(f"wrote {out} ({count} frames)")
-
-
-@app.command()
-@click.argument("run_ref", metavar="RUN")
-@ROM_OPTION
-@RUNS_DIR
-def verify(run_ref: str, rom: str | None, runs_dir: Path) -> None:
-    """Re-simulate a run from its start state and inputs; check every stored hash and the milestones."""
-    from animus.inspect.verify import verify_run
-    from animus.runs.catalog import resolve_run
-
-    verdict = verify_run(resolve_run(run_ref, runs_dir), rom)
-    if verdict.ok:
-        click.echo(f"OK: {verdict.steps} steps re-simulated; every hash and milestone matches")
-        return
-    click.echo(f"FAILED at step {verdict.step}: {verdict.problem} ({verdict.steps} steps matched before it)")
-    sys.exit(1)
-
-
-@app.command()
-@click.argument("run_ref", metavar="RUN")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="JSON-lines file to write.")
-@RUNS_DIR
-def export(run_ref: str, out: Path, runs_dir: Path) -> None:
-    """Write a run's meta, steps, model calls, memory events and milestones as JSON lines."""
-    import io
-
-    from animus.inspect.export import export_run
-    from animus.runs.catalog import resolve_run
-
-    buffer = io.StringIO()  # written whole at the end, so a refused store leaves no file behind
-    lines = export_run(resolve_run(run_ref, runs_dir), buffer)
-    out.write_text(buffer.getvalue(), encoding="utf-8")
-    click.echo(f"wrote {out} ({lines} lines)")
-
-
-# -- catalogues -----------------------------------------------------------------------------------------------------
-
-
-@app.command()
-def games() -> None:
-    """List the built-in game profiles."""
-    from animus.games import builtin_profiles
-
-    for p in builtin_profiles():
-        titles = ", ".join(p.titles) or "any ROM"
-        click.echo(f"{p.id:<14} {len(p.milestones):>2} milestones  {p.name} ({titles})")
-
-
-@app.command()
-def models() -> None:
-    """List the models you can pass to --model."""
-    from animus.agent.models import available
-
-    for name, target in sorted(available().items()):
-        click.echo(f"{name:<10} {target}")
-
-
-@app.group()
-def rom() -> None:
-    """Inspect ROM files."""
-
-
-@rom.command("info")
-@click.argument("path", required=False, type=click.Path(dir_okay=True, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the facts as one JSON object.")
-def rom_info(path: str | None, as_json: bool) -> None:
-    """Validate a ROM and print its header facts and sha256.
-
-    With no PATH, describes Animus Quest, the cartridge bundled with Animus.
-    """
-    from animus.emulator import bundled_rom, read_rom
-
-    _, info = read_rom(path if path is not None else bundled_rom())
-    if as_json:
-        click.echo(json.dumps(asdict(info) | {"cgb_only": info.cgb_only}, indent=2))
-        return
-    rows = [
-        ("path", info.path),
-        ("title", info.title or "(none)"),
-        ("sha256", info.sha256),
-        ("size", f"{info.size} bytes ({info.size // 1024} KiB)"),
-        ("cartridge", f"0x{info.cartridge_type:02X} {info.cartridge_name}"),
-        ("cartridge RAM", f"{info.ram_size_kib} KiB"),
-        ("model", info.cgb + (" (will not run on a DMG)" if info.cgb_only else "")),
-        ("super game boy", "yes" if info.sgb else "no"),
-        ("header checksum", f"0x{info.header_checksum:02X} (valid)"),
-        ("global checksum", "valid" if info.global_checksum_ok else "mismatch (ignored by hardware)"),
-    ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        click.echo(f"{key:<{width}}  {value}")
-
-
 # -- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def _notice(text: str) -> None:
-    click.echo(f"notice: {text}", err=True)
+def _played(play: Callable[[OnStart], RunEnd], log_every: int, on_event: str | None) -> RunEnd:
+    """Play a run (`play` starts or resumes it) with the progress display, and the event hook if asked for."""
+    from animus.runs.events import EventHook
+    from animus.runs.progress import ProgressDisplay
+
+    display = ProgressDisplay(log_every)
+    hook = EventHook(on_event) if on_event else None
+    try:
+        end = play(hook.chain(display.attach) if hook else display.attach)
+    except BaseException as exc:
+        if hook is not None:
+            hook.crashed(exc)
+        raise
+    finally:
+        display.close()
+    if hook is not None:
+        hook.ended(end.status, end.reason)
+    return end
 
 
 def _resumable(status: str, reason: str) -> bool:
     return status in ("stopped", "error") or (status == "done" and not reason.startswith("finished"))
 
 
-def _report(end: Any) -> None:
+def _report(end: RunEnd) -> None:
     if end.status == "complete":
         click.echo(f"run {end.run_dir} is complete ({end.reason}): nothing to resume.")
         return
@@ -434,7 +257,14 @@ def _report(end: Any) -> None:
         sys.exit(1)
 
 
+from animus import cli_inspect  # noqa: E402  (the commands that read runs, in their own module)
 from animus.fleet.command import fleet as _fleet  # noqa: E402  (kept in its own module: cli.py is full)
+
+for _command in (
+    cli_inspect.chart, cli_inspect.replay, cli_inspect.frame, cli_inspect.clip, cli_inspect.verify,
+    cli_inspect.export, cli_inspect.compact, cli_inspect.games, cli_inspect.models, cli_inspect.rom,
+):  # fmt: skip
+    app.add_command(_command)
 
 app.add_command(_fleet)
 
