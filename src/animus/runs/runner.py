@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from animus import __version__
+from animus import __version__, faults
 from animus.agent import prompts
 from animus.agent.calls import ModelCaller
 from animus.agent.loop import Agent, Counters, Parts, Timing
@@ -73,6 +73,7 @@ def start_run(
 
     `notify` receives notices for the user (e.g. that no profile matched the ROM and `generic` is used).
     """
+    faults.check()
     rom_path = Path(config.rom) if config.rom else bundled_rom()
     _, rom = read_rom(rom_path)
     profile, notice = choose_profile(rom.title, rom.sha256, config.game)
@@ -141,6 +142,7 @@ def start_run(
 
 def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: OnStart | None = None) -> RunEnd:
     """Continue a stopped, crashed or killed run from its last committed step (see the module docstring)."""
+    faults.check()
     store = RunStore.open(run_dir, write=True)
     try:
         meta = store.meta()

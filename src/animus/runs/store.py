@@ -18,6 +18,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from animus import faults
 from animus.errors import RunError
 from animus.runs.lock import RunLock
 from animus.runs.rows import (
@@ -162,6 +163,9 @@ class RunStore:
             cur = self._conn.execute(
                 f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
             )
+            faults.point("call")
+            if call.purpose == "summarize":
+                faults.point("summary")
         return int(cur.lastrowid or 0)
 
     def record_step(
@@ -174,6 +178,9 @@ class RunStore:
         """Commit one step and everything it produced, in one transaction."""
         with self._transaction():
             self._insert_step(step, milestones, events, keyframe)
+            faults.point("step")
+            if keyframe is not None:
+                faults.point("keyframe")
 
     def _insert_step(
         self,
