@@ -25,6 +25,7 @@ class StepRow:
     state: str  # GameState JSON
     wall_seconds: float
     created_at: float
+    text_sha: str | None = None  # in the database only: the state's text is in `texts` (schema 5, texts.py)
 
     def input_ops(self) -> list[tuple[tuple[str, ...], int, int]]:
         """The inputs as (buttons, hold, wait) triples; empty buttons means wait(frames=wait)."""

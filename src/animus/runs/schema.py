@@ -163,6 +163,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (branch_id, id)
     );
     """,
+    # 5: each distinct state text once (see texts.py): steps keep the state without its text, and its hash.
+    """
+    CREATE TABLE texts (
+        sha256  TEXT PRIMARY KEY,
+        text    TEXT NOT NULL                -- JSON-escaped, as it stands inside GameState.to_json()
+    );
+    ALTER TABLE steps ADD COLUMN text_sha TEXT;          -- NULL: the state keeps its text (rows before schema 5)
+    ALTER TABLE branch_steps ADD COLUMN text_sha TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

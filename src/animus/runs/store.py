@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from animus import faults
 from animus.errors import RunError
+from animus.runs import texts
 from animus.runs.lock import RunLock
 from animus.runs.rows import (
     BranchRow,
@@ -37,6 +38,8 @@ from animus.runs.schema import MIGRATIONS, SCHEMA_VERSION
 DB_NAME = "run.db"
 PAGE_SIZE = 16384  # bytes per database page of a new store
 R = TypeVar("R")
+_STATE = [f.name for f in fields(StepRow)].index("state")
+_TEXT_SHA = [f.name for f in fields(StepRow)].index("text_sha")
 
 
 class RunStore:
@@ -48,6 +51,7 @@ class RunStore:
         self._lock = lock
         self._data_version = -1
         self._branched = True  # the store has the branch tables (schema 4); an older one opened to read has not
+        self._texts = texts.Texts(conn)
 
     # -- opening -----------------------------------------------------------------------------------------------
 
@@ -189,7 +193,7 @@ class RunStore:
         events: Sequence[MemoryEventRow],
         keyframe: KeyframeRow | None,
     ) -> None:
-        self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", row_values(step))
+        self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", self._step_values(step))
         if milestones:  # most steps have none: skipping the empty statements is measurable per step
             self._conn.executemany(
                 f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
@@ -222,7 +226,7 @@ class RunStore:
                 branch_id = cur.lastrowid
                 self._conn.executemany(
                     f"INSERT INTO branch_steps VALUES (?, {_marks(StepRow)})",
-                    [(branch_id, *row_values(r.step)) for r in played.steps],
+                    [(branch_id, *self._step_values(r.step)) for r in played.steps],
                 )
                 self._conn.executemany(
                     f"INSERT INTO branch_calls VALUES (?, {_marks(ModelCallRow)})",
@@ -269,12 +273,10 @@ class RunStore:
         return int(self._conn.execute("SELECT COALESCE(MAX(step), 0) FROM steps").fetchone()[0])
 
     def steps(self, start: int = 1, stop: int | None = None) -> Iterator[StepRow]:
-        """Steps `start`..`stop` (inclusive), in order."""
-        return self._rows(
-            StepRow,
-            "SELECT * FROM steps WHERE step >= ? AND step <= ? ORDER BY step",
-            (start, 2**62 if stop is None else stop),
-        )
+        """Steps `start`..`stop` (inclusive), in order, each with its whole state."""
+        sql = "SELECT * FROM steps WHERE step >= ? AND step <= ? ORDER BY step"
+        for row in self._rows(StepRow, sql, (start, 2**62 if stop is None else stop)):
+            yield self._whole(row)
 
     def step(self, number: int) -> StepRow | None:
         return next(self.steps(number, number), None)
@@ -370,7 +372,7 @@ class RunStore:
     def branch_steps(self, branch_id: int) -> list[StepRow]:
         """The steps an unchosen branch played (none for the chosen one: those are the run's steps)."""
         sql = "SELECT * FROM branch_steps WHERE branch_id = ? ORDER BY step"
-        return [StepRow(*values[1:]) for values in self._conn.execute(sql, (branch_id,))]
+        return [self._whole(StepRow(*values[1:])) for values in self._conn.execute(sql, (branch_id,))]
 
     def branch_calls(self, branch_id: int) -> list[ModelCallRow]:
         """The model calls of an unchosen branch, in order."""
@@ -383,19 +385,36 @@ class RunStore:
         for values in self._conn.execute(sql, args):
             yield cls(*values)
 
+    def _step_values(self, step: StepRow) -> tuple[Any, ...]:
+        """A step's column values, its state's text moved to `texts` (inside the step's transaction)."""
+        values = row_values(step)
+        parts = texts.split(step.state)
+        if parts is None:
+            return values
+        stripped, sha, text = parts
+        self._texts.put(sha, text)
+        return (*values[:_STATE], stripped, *values[_STATE + 1 : _TEXT_SHA], sha)
+
+    def _whole(self, row: StepRow) -> StepRow:
+        """A step row as read, with its state's text put back."""
+        if row.text_sha is None:
+            return row
+        return replace(row, state=texts.join(row.state, self._texts.get(row.text_sha)), text_sha=None)
+
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, self._texts)
 
 
 class _Transaction:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection, known: texts.Texts) -> None:
+        self._conn, self._texts = conn, known
 
     def __enter__(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        self._texts.ended(committed=exc_type is None)
 
 
 def _marks(cls: type, skip: int = 0) -> str:
