@@ -189,9 +189,12 @@ def show(run_ref: str, runs_dir: Path) -> None:
         click.echo(f"milestones {len(milestones)}/{meta.get('milestone_count')}")
         for m in milestones:
             click.echo(f"  {m.ordinal + 1:>2}. {m.label:<32} step {m.step:>6}  actions {m.actions:>6}")
-        click.echo("config")
-        for line in json.dumps(meta["config"], indent=2).splitlines()[1:-1]:
-            click.echo("  " + line)
+        changed = _changed_settings(meta["config"])
+        differ = f"{len(changed)} settings differ from the defaults" if changed else "all defaults"
+        click.echo(f"config    {differ}")
+        for key, value in changed:
+            click.echo(f"  {key} = {json.dumps(value)}")
+        click.echo("  (the whole config: animus export RUN, or the meta table's config row)")
 
 
 @app.command()
@@ -215,6 +218,23 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _changed_settings(stored: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The stored config's settings that differ from the defaults, as (dotted key, value)."""
+    from animus.config import RunConfig
+
+    def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, dict) and value and key != "pricing":
+                out |= flat(value, f"{prefix}{key}.")
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    defaults = flat(json.loads(RunConfig().to_json()))
+    return [(k, v) for k, v in flat(stored).items() if defaults.get(k, object()) != v]
 
 
 def _played(play: Callable[[OnStart], RunEnd], log_every: int, on_event: str | None) -> RunEnd:

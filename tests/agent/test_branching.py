@@ -60,6 +60,8 @@ def test_forks_are_stored_and_the_best_branch_becomes_the_run(tmp_path: Path) ->
     assert verified.returncode == 0 and verified.stdout.startswith("OK: 40 steps"), verified.stdout + verified.stderr
     shown = run_animus("show", str(run_dir)).stdout
     assert f"{len(forks)} best-of-N forks · {totals.actions + totals.branch_actions} actions spent" in shown
+    assert "config    5 settings differ from the defaults" in shown  # seed, thinking, branches, horizon, steps
+    assert "  branching.branches = 3\n" in shown and '  thinking.type = "disabled"\n' in shown
 
 
 def test_the_chart_puts_committed_or_spent_actions_on_x(tmp_path: Path) -> None:
