@@ -38,6 +38,11 @@ class RunError(BadInputError):
     """A run that cannot be started, found, resumed or written: a bad name, a locked run, a different ROM."""
 
 
+class StoreWriteError(AnimusError):
+    """A run store that could not be written while the run played: the disk is full, a file size limit was reached,
+    or the disk failed. The run stops (status `error` if that can still be written) and resumes once it is fixed."""
+
+
 class StopRun(AnimusError):
     """Ends a run's loop cleanly. `status` and `reason` are recorded in the run."""
 

@@ -2,7 +2,9 @@
 
 Replay is proof: PyBoy is deterministic given the ROM, the start state and frame-exact inputs. Every step's stored
 frame count, RAM hash, frame hash, screen hash and game state are checked, and the milestone timeline is rebuilt
-with the run's own profile and compared row by row. The first difference is reported with its step.
+with the run's own profile and compared row by row. The first difference is reported with its step. First, a
+damaged store (`animus.runs.health.check`: SQLite's page check, every keyframe, every model call) is refused
+with `RunError`, so a store is never reported healthy when part of it cannot be read.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from animus.agent.tools import InputOp, apply_ops
 from animus.games import Tracker, load_profile
 from animus.inspect.frames import run_rom
+from animus.runs import health
 from animus.runs.runner import PROFILE_FILE
 from animus.runs.store import RunStore
 
@@ -34,6 +37,7 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
     from animus.emulator.gameboy import GameBoy
 
     with RunStore.open(run_dir) as store:
+        health.check(store, deep=True)  # damage SQLite would not notice in the rows the re-simulation reads
         profile = load_profile(str(run_dir / PROFILE_FILE))
         stored = {m.id: m for m in store.milestones()}
         seen: set[str] = set()

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from animus import faults
 from animus.errors import RunError
-from animus.runs import texts
+from animus.runs import health, texts
 from animus.runs.lock import RunLock
 from animus.runs.rows import (
     BranchRow,
@@ -52,6 +52,7 @@ class RunStore:
         self._data_version = -1
         self._branched = True  # the store has the branch tables (schema 4); an older one opened to read has not
         self._texts = texts.Texts(conn)
+        self.space: health.SpaceWatch | None = None  # set by the runner: warns when the disk is nearly full
 
     # -- opening -----------------------------------------------------------------------------------------------
 
@@ -65,6 +66,8 @@ class RunStore:
                 f"run directory {run_dir} already exists: continue it with `animus resume {run_dir}`, or pick "
                 "another --name."
             ) from None
+        except OSError as exc:  # a read-only runs dir, a full disk
+            raise health.failure(run_dir, exc) from None
         return cls._open(run_dir, write=True, new=True)
 
     @classmethod
@@ -88,6 +91,8 @@ class RunStore:
         store = cls(run_dir, conn, None)
         try:
             version = store._check_version(new)  # before the lock: a bad store gets nothing written to it
+            if write and not new:
+                health.check(store)  # nothing is written onto a damaged store
             if write:
                 store._lock = RunLock(run_dir)
                 store._lock.acquire()
@@ -97,6 +102,9 @@ class RunStore:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 store._migrate(version)
                 store._branched = True
+        except (sqlite3.Error, OSError) as exc:  # a read-only directory or file, a full disk, a damaged page
+            store.close()
+            raise health.failure(run_dir, exc) from None
         except BaseException:
             store.close()
             raise
@@ -114,8 +122,19 @@ class RunStore:
     def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):  # one clear line for what went wrong in the block, naming the run
+            raise health.failure(self.run_dir, exc) from None
+
+    def quick_check(self) -> list[str]:
+        """SQLite's `PRAGMA quick_check` of every page and b-tree (it reads the whole file): the problems found,
+        none for a sound store."""
+        try:
+            rows = [str(r[0]) for r in self._conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
 
     def _migrate(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -185,6 +204,8 @@ class RunStore:
             faults.point("step")
             if keyframe is not None:
                 faults.point("keyframe")
+        if self.space is not None and step.step % health.SPACE_EVERY == 0:
+            self.space.check()
 
     def _insert_step(
         self,
@@ -413,8 +434,17 @@ class _Transaction:
         self._conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        self._texts.ended(committed=exc_type is None)
+        committed = False
+        try:
+            if exc_type is None:
+                self._conn.execute("COMMIT")
+                committed = True
+        finally:
+            # A failed COMMIT (a full disk) can leave the transaction open, and an I/O error has already rolled it
+            # back: roll back only what is still open, so the error that matters is the one raised.
+            if not committed and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self._texts.ended(committed=committed)
 
 
 def _marks(cls: type, skip: int = 0) -> str:
