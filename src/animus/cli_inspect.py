@@ -144,14 +144,10 @@ def verify(run_ref: str, rom: str | None, runs_dir: Path) -> None:
 @RUNS_DIR
 def export(run_ref: str, out: Path, runs_dir: Path) -> None:
     """Write a run's meta, steps, model calls, memory events and milestones as JSON lines."""
-    import io
-
-    from animus.inspect.export import export_run
+    from animus.inspect.export import write_export
     from animus.runs.catalog import resolve_run
 
-    buffer = io.StringIO()  # written whole at the end, so a refused store leaves no file behind
-    lines = export_run(resolve_run(run_ref, runs_dir), buffer)
-    out.write_text(buffer.getvalue(), encoding="utf-8")
+    lines = write_export(resolve_run(run_ref, runs_dir), out)
     click.echo(f"wrote {out} ({lines} lines)")
 
 

@@ -19,7 +19,6 @@ Contracts:
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from animus.errors import BadInputError
 from animus.inspect.chart_data import X_AXES, align_profiles, group_runs, read_run
+from animus.inspect.output import write_output
 from animus.runs.catalog import DEFAULT_RUNS_DIR, find_runs, resolve_run
 
 FORMATS = (".png", ".svg", ".html")
@@ -135,7 +135,7 @@ def render_chart(
         data = map_png_svg(maps, title, "png" if fmt == "html" else fmt)
         if fmt == "html":
             data = _image_page(data, title)
-    _write_atomically(out, data)
+    write_output(out, data, "the chart")
     return ChartSummary(
         out=out,
         kind=kind,
@@ -156,15 +156,3 @@ def _image_page(png: bytes, title: str) -> bytes:
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
         f'<body><img alt="{escape(title)}" src="{src}" style="max-width:100%"></body></html>\n'
     ).encode()
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    """Write `data` to `out` through a temporary file in the same directory, so `out` is whole or untouched."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BadInputError(f"cannot write the chart to {out} ({exc.strerror or exc}): check the path.") from None

@@ -6,12 +6,14 @@ Still images and WebP, GIF and APNG clips use Pillow; MP4 uses imageio-ffmpeg fr
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from animus.errors import BadInputError
 from animus.inspect.frames import FrameSource
+from animus.inspect.output import check_writable, write_output
 from animus.runs.store import RunStore
 
 if TYPE_CHECKING:
@@ -22,11 +24,12 @@ CLIP_FORMATS = {".webp": "WEBP", ".gif": "GIF", ".png": "PNG", ".apng": "PNG", "
 
 def write_frame(run_dir: Path, step: int, out: Path, scale: int = 1, rom: str | Path | None = None) -> None:
     """Write the frame shown at the end of `step` as a PNG."""
+    check_writable(out, "the frame")
     if out.suffix.lower() != ".png":
         raise BadInputError(f"{out}: a frame is written as PNG; name the output *.png.")
     with RunStore.open(run_dir) as store, FrameSource(store, rom) as frames:
         data = frames.png(step, scale)
-    out.write_bytes(data)
+    write_output(out, data, "the frame")
 
 
 def write_clip(
@@ -42,6 +45,7 @@ def write_clip(
     """Write steps `start`..`stop` (inclusive) as an animation; return the number of frames written."""
     from PIL import Image
 
+    check_writable(out, "the clip")
     kind = CLIP_FORMATS.get(out.suffix.lower())
     if kind is None:
         raise BadInputError(f"{out}: unknown clip format; use one of {', '.join(sorted(CLIP_FORMATS))}.")
@@ -63,7 +67,9 @@ def write_clip(
     if kind == "MP4":
         _write_mp4(images, out, fps)
     else:
-        images[0].save(out, format=kind, save_all=True, append_images=images[1:], duration=duration, loop=0)
+        buffer = io.BytesIO()
+        images[0].save(buffer, format=kind, save_all=True, append_images=images[1:], duration=duration, loop=0)
+        write_output(out, buffer.getvalue(), "the clip")
     return len(images)
 
 
@@ -95,6 +101,7 @@ def _ffmpeg() -> Any:
 
 def _write_mp4(images: list[Image], out: Path, fps: int) -> None:
     ffmpeg = _ffmpeg()
+    write_output(out, b"", "the clip")  # ffmpeg writes the file itself: check that it can be written first
     first = images[0]
     size = (first.width + first.width % 2, first.height + first.height % 2)  # H.264 wants even sizes
     writer = ffmpeg.write_frames(str(out), size, fps=fps, quality=8, macro_block_size=1)

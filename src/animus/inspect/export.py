@@ -7,11 +7,13 @@ deltas, replies) are embedded as JSON, not as strings.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from animus.inspect.output import check_writable, write_output
 from animus.runs.store import RunStore
 
 _JSON_COLUMNS = {"inputs", "tool_results", "state", "request_delta", "reply"}
@@ -37,4 +39,16 @@ def export_run(run_dir: Path, out: TextIO) -> int:
             write("memory_event", asdict(event))
         for milestone in store.milestones():
             write("milestone", asdict(milestone))
+    return lines
+
+
+def write_export(run_dir: Path, out: Path) -> int:
+    """Export the run at `run_dir` into the file `out` (see `output.write_output`); return the number of lines.
+
+    The export is built in memory and written whole at the end, so a refused store leaves no file behind.
+    """
+    check_writable(out, "the export")
+    buffer = io.StringIO()
+    lines = export_run(run_dir, buffer)
+    write_output(out, buffer.getvalue().encode("utf-8"), "the export")
     return lines
