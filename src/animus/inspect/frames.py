@@ -27,11 +27,19 @@ if TYPE_CHECKING:
 def run_rom(meta: dict[str, object], rom: str | Path | None = None) -> Path:
     """The ROM a run played: `rom` if given, else the stored path, else the bundled cartridge if its hash matches.
 
-    Raises `RunError` when none of them has the run's sha256.
+    Raises `RomError` for a `rom` that is missing or not a ROM, and `RunError` for a `rom` that is another ROM or
+    when neither the stored path nor the bundled cartridge has the run's sha256.
     """
     want = str(meta.get("rom_sha256", ""))
-    candidates = [Path(rom)] if rom is not None else [Path(str(meta.get("rom_path", ""))), bundled_rom()]
-    for path in candidates:
+    if rom is not None:  # the user named it: say what is wrong with it, not that the run's ROM was not found
+        _, info = read_rom(rom)
+        if info.sha256 != want:
+            raise RunError(
+                f"--rom {rom} is not the ROM this run played (its sha256 is {info.sha256[:12]}…, the run's "
+                f"{want[:12]}…): give the run's own ROM."
+            )
+        return Path(rom)
+    for path in (Path(str(meta.get("rom_path", ""))), bundled_rom()):
         if path.is_file() and read_rom(path)[1].sha256 == want:
             return path
     raise RunError(f"cannot find the ROM this run played (sha256 {want[:12]}…): pass it with --rom PATH.")

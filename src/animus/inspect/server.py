@@ -195,7 +195,10 @@ def make_server(run_dir: Path, host: str = "127.0.0.1", port: int = 0, rom: str 
     try:
         return ViewerServer(run_dir, host, port, rom_path)
     except OSError as exc:
-        raise RunError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another --port.") from None
+        raise RunError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): check --host (an address of this machine), or "
+            "pick another --port."
+        ) from None
 
 
 def serve(
