@@ -20,13 +20,28 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+# Upper bounds on budgets: far beyond any run (a billion steps is years of play), so that a typo or a pasted number
+# is refused instead of silently meaning "no limit". Floats must be finite: JSON has no infinity, and a stored
+# budget of inf would come back as null (no budget) on resume.
+MAX_STEPS = 1_000_000_000
+MAX_TOKENS = 10**12
+MAX_MINUTES = 10**7
+MAX_COST = 10**7
+# Seeds are stored in SQLite's 64-bit integer columns (a best-of-N branch's seed among them).
+SEED_RANGE = (-(2**63), 2**63 - 1)
+
+
 class BudgetConfig(_Section):
     """When a run stops on its own. Budgets accumulate across resumes."""
 
-    steps: int = Field(2000, ge=1, description="Total steps (model replies) for the run.")
-    max_minutes: float | None = Field(None, gt=0, description="Wall-clock minutes, summed over resumes.")
-    max_tokens: int | None = Field(None, ge=1, description="Input + output tokens over all model calls.")
-    max_cost: float | None = Field(None, gt=0, description="Dollars over all model calls.")
+    steps: int = Field(2000, ge=1, le=MAX_STEPS, description="Total steps (model replies) for the run.")
+    max_minutes: float | None = Field(
+        None, gt=0, le=MAX_MINUTES, allow_inf_nan=False, description="Wall-clock minutes, summed over resumes."
+    )
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS, description="Input + output tokens over all model calls.")
+    max_cost: float | None = Field(
+        None, gt=0, le=MAX_COST, allow_inf_nan=False, description="Dollars over all model calls."
+    )
 
 
 class ToolsConfig(_Section):
@@ -104,7 +119,7 @@ class WatchdogConfig(_Section):
 class RecordConfig(_Section):
     """What the run store keeps besides every step."""
 
-    keyframe_every: int = Field(200, ge=1, description="Steps between keyframes (save states).")
+    keyframe_every: int = Field(200, ge=1, le=MAX_STEPS, description="Steps between keyframes (save states).")
 
 
 class BranchingConfig(_Section):
@@ -137,7 +152,7 @@ class RunConfig(_Section):
     rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
     game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
     model: ModelConfig = ModelConfig()
-    seed: int = 0
+    seed: int = Field(0, ge=SEED_RANGE[0], le=SEED_RANGE[1], description="The model's randomness at step N.")
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
     stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")
     budget: BudgetConfig = BudgetConfig()
@@ -226,6 +241,8 @@ def parse_set(item: str) -> tuple[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a directory: give --config the path of a TOML file.")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}. Check the path given to --config.")
     try:

@@ -76,6 +76,8 @@ def run_fleet(
         raise ConfigError(f"--max-restarts must be 0 or more (got {max_restarts}).")
     if max_cost is not None and not max_cost > 0:
         raise ConfigError(f"--max-cost must be a positive number of dollars (got {max_cost}).")
+    if max_cost == float("inf"):  # fleet.json records the cap, and JSON has no infinity
+        raise ConfigError("--max-cost inf: for no cap, leave --max-cost out.")
     plan = load_plan(plan_file)
     runs = resolve_runs(plan)
     if backend == "ray":

@@ -46,7 +46,9 @@ class Limits(_Strict):
     """What the runs that share an API key share (none: no limit)."""
 
     max_concurrent_calls: int | None = Field(None, ge=1, description="Model calls in flight at once, per key.")
-    requests_per_minute: float | None = Field(None, gt=0, description="Calls per minute per key, evenly spaced.")
+    requests_per_minute: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="Calls per minute per key, evenly spaced."
+    )
 
     @property
     def active(self) -> bool:
