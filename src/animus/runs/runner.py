@@ -1,7 +1,8 @@
 """Starting and resuming runs: everything around the loop.
 
 `start_run` checks all input first (ROM, profile, model, start state) so bad input fails fast, before PyBoy is
-imported; then it creates the run directory and store, boots the emulator and plays. `resume_run` rebuilds the
+imported; then it boots the emulator (which may still refuse the ROM or the start state), and only then creates
+the run directory and store and plays, so a refused run leaves nothing behind. `resume_run` rebuilds the
 loop from the store: nearest keyframe, replay of the logged inputs (checking every replayed step's hashes), the
 milestones, notes, conversation window and counters; then plays on.
 """
@@ -86,8 +87,19 @@ def start_run(
 
     if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
         raise RunError(f"bad run name {name!r}: use letters, digits, '.', '_' and '-' (up to 100 characters).")
-    run_dir = runs_dir / (name or _run_id(config))
-    store = RunStore.create(run_dir)
+    from animus.emulator.gameboy import GameBoy
+
+    # PyBoy may still refuse the ROM (a title-matched game wrapper) or the start state: find out before the run
+    # directory exists, so that a refused run leaves nothing behind.
+    gb = GameBoy(rom_path)
+    try:
+        if state_bytes is not None:
+            gb.import_state(state_bytes)
+        run_dir = runs_dir / (name or _run_id(config))
+        store = RunStore.create(run_dir)
+    except BaseException:
+        gb.close()
+        raise
     try:
         (run_dir / PROFILE_FILE).write_text(profile.source, encoding="utf-8")
         store.set_meta(
@@ -113,11 +125,7 @@ def start_run(
             status="running",
             reason="",
         )
-        from animus.emulator.gameboy import GameBoy
-
-        with GameBoy(rom_path) as gb:
-            if state_bytes is not None:
-                gb.import_state(state_bytes)
+        with gb:
             store.set_meta(state_version=gb.state_version)
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
             est = HeuristicEstimator()
@@ -138,6 +146,7 @@ def start_run(
             return _play(agent, store, rom_path, on_start)
     finally:
         store.close()
+        gb.close()
 
 
 def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: OnStart | None = None) -> RunEnd:
