@@ -77,7 +77,7 @@ class _Loader:
             return compile_expr(text, names)
         except ExprError as exc:
             self.fail(
-                f"{what}: when = {text!r} is rejected: {exc.reason} (at {exc.part!r})",
+                f"{what}: when = {_shown(text)} is rejected: {exc.reason} (at {_shown(exc.part)})",
                 "allowed are field names, integers, comparisons, and/or/not, & | ^ ~ << >> + -, bit(x, n) and "
                 f"popcount(x) ({DOCS})",
             )
@@ -89,6 +89,11 @@ class _Loader:
             return parse_template(text, names, mapped, SPECIALS)
         except TemplateError as exc:
             self.fail(f"template in [{where}]: {exc}")
+
+
+def _shown(text: str, limit: int = 1000) -> str:
+    """`text` quoted for an error line; a text too long to be an expression anyway is cut to its start."""
+    return repr(text) if len(text) <= limit else f"{text[:60]!r}… ({len(text)} characters)"
 
 
 def parse_profile(source: str, path: str) -> Profile:
