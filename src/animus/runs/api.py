@@ -31,7 +31,8 @@ class Run:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._store = RunStore.open(self.path)
-        self.meta: dict[str, Any] = self._store.meta()
+        with self._store.failures():
+            self.meta: dict[str, Any] = self._store.meta()
         """Provenance: config, seed, model, label, ROM sha256 and title, PyBoy and Animus versions, status..."""
 
     @property
@@ -79,8 +80,8 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._store.__exit__(exc_type, exc, tb)  # closes it; a SQLite error in the block becomes one clear line
 
 
 def open_run(path: str | Path) -> Run:

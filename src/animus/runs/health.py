@@ -64,7 +64,7 @@ def check(store: RunStore, deep: bool = False) -> None:
     """Raise `RunError` if the store is damaged (see the module docstring for what `deep` adds)."""
     problems = store.quick_check()
     if problems:
-        raise damaged(store.run_dir, "; ".join(problems)[:300])
+        raise damaged(store.run_dir, "; ".join(problems).replace("\n", "; ")[:300])
     if not deep:
         return
     from animus.emulator.savestate import SaveState

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,7 +93,7 @@ class RunStore:
         try:
             version = store._check_version(new)  # before the lock: a bad store gets nothing written to it
             if write and not new:
-                health.check(store)  # nothing is written onto a damaged store
+                health.check(store, deep=True)  # nothing is written onto a damaged store
             if write:
                 store._lock = RunLock(run_dir)
                 store._lock.acquire()
@@ -127,6 +128,15 @@ class RunStore:
         if isinstance(exc, sqlite3.Error):  # one clear line for what went wrong in the block, naming the run
             raise health.failure(self.run_dir, exc) from None
 
+    @contextmanager
+    def failures(self) -> Iterator[None]:
+        """Within it, a SQLite error closes the store and is raised as the one-line error `health.failure` makes."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            self.close()
+            raise health.failure(self.run_dir, exc) from None
+
     def quick_check(self) -> list[str]:
         """SQLite's `PRAGMA quick_check` of every page and b-tree (it reads the whole file): the problems found,
         none for a sound store."""
@@ -151,7 +161,7 @@ class RunStore:
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
-            raise RunError(f"{self.run_dir / DB_NAME} is not a readable run store ({exc}): it is corrupt.") from None
+            raise health.damaged(self.run_dir, f"{DB_NAME} is not a readable SQLite database: {exc}") from None
         if version > SCHEMA_VERSION:
             raise RunError(
                 f"run {self.run_dir} has store schema {version}, newer than this Animus knows ({SCHEMA_VERSION}): "
