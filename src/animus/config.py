@@ -120,6 +120,9 @@ class RecordConfig(_Section):
     """What the run store keeps besides every step."""
 
     keyframe_every: int = Field(200, ge=1, le=MAX_STEPS, description="Steps between keyframes (save states).")
+    warn_free_mb: int = Field(
+        1024, ge=0, le=10**9, description="Warn once when the disk holding the run has less free space (MB); 0: never."
+    )
 
 
 class BranchingConfig(_Section):

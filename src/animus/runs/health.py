@@ -43,10 +43,12 @@ def failure(run_dir: Path, exc: sqlite3.Error | OSError) -> AnimusError:
             f"cannot write run {run_dir}: {detail} (the disk is full, a file size limit was reached, or the disk "
             f"failed): free some space, then `animus resume {run_dir}`."
         )
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")) or code in DENIED_ERRNOS:
+    if code in DENIED_ERRNOS:
+        return RunError(f"cannot write run {run_dir}: {detail}: make its directory writable, then try again.")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return RunError(
-            f"cannot write run {run_dir}: {detail} (the run directory or its files are read-only): make them "
-            "writable, then try again."
+            f"cannot use run {run_dir}: {detail} (its directory or files are read-only, and SQLite writes beside "
+            "run.db even to read it): make them writable, then try again."
         )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return RunError(f"run {run_dir} is busy: another process holds its database ({detail}); try again later.")

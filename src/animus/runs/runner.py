@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from animus.games import Tracker, choose_profile, load_profile
 from animus.memory import Notes
 from animus.memory.context import Context
 from animus.memory.tokens import HeuristicEstimator
-from animus.runs import rebuild
+from animus.runs import health, rebuild
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
@@ -101,7 +102,7 @@ def start_run(
         gb.close()
         raise
     try:
-        (run_dir / PROFILE_FILE).write_text(profile.source, encoding="utf-8")
+        _write_profile(run_dir, profile.source)
         store.set_meta(
             id=run_dir.name,
             schema_version=SCHEMA_VERSION,
@@ -144,6 +145,8 @@ def start_run(
             )
             agent = Agent(parts, counters, timing)
             return _play(agent, store, rom_path, on_start)
+    except sqlite3.Error as exc:  # the new store could not be written (a full disk, a file size limit)
+        raise health.failure(run_dir, exc) from None
     finally:
         store.close()
         gb.close()
@@ -155,6 +158,11 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
     store = RunStore.open(run_dir, write=True)
     try:
         meta = store.meta()
+        if "config" not in meta or (store.last_step() == 0 and not store.keyframe_steps()):
+            raise RunError(
+                f"run {run_dir} was cut short while it was being created (nothing was played): delete it and start "
+                "the run again."
+            )
         stored = dict(meta["config"])
         stored["budget"] = {**stored["budget"], **{k: v for k, v in (budget or {}).items() if v is not None}}
         config = config_from_dict(stored)
@@ -194,6 +202,8 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
             agent = Agent(parts, counters, timing)
             store.set_meta(status="running", reason="")
             return _play(agent, store, rom_path, on_start)
+    except sqlite3.Error as exc:  # the store could not be written or read (a full disk, a damaged page)
+        raise health.failure(run_dir, exc) from None
     finally:
         store.close()
 
@@ -204,6 +214,8 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
 def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) -> RunEnd:
     if on_start is not None:
         on_start(agent)
+    store.space = health.SpaceWatch(store.run_dir, agent.config.record.warn_free_mb)
+    store.space.check()
     with _graceful_signals(agent):
         try:
             if agent.config.branching.branches > 1:
@@ -216,6 +228,10 @@ def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) ->
             stop = exc
         except ModelInterrupted as exc:  # a signal in the instant a model call ended: nothing was recorded
             stop = StopRun("stopped", str(exc))
+        except sqlite3.Error as exc:  # the store could not be written: a full disk, a file size limit
+            problem = health.failure(store.run_dir, exc)
+            _record_end(store, "error", str(problem))
+            raise problem from None
         except BaseException as exc:
             store.set_meta(status="failed", reason=f"{type(exc).__name__}: {exc}", ended_at=time.time())
             raise
@@ -245,6 +261,22 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def _record_end(store: RunStore, status: str, reason: str) -> bool:
+    """Record how the run ended, if the store can still be written; False if it cannot."""
+    try:
+        store.set_meta(status=status, reason=reason, ended_at=time.time())
+    except sqlite3.Error:  # the disk is still full: the run then lists as `crashed`, which resumes all the same
+        return False
+    return True
+
+
+def _write_profile(run_dir: Path, source: str) -> None:
+    try:
+        (run_dir / PROFILE_FILE).write_text(source, encoding="utf-8")
+    except OSError as exc:  # a full disk or a file size limit, in the run directory just created
+        raise health.failure(run_dir, exc) from None
 
 
 def _complete(store: RunStore, run_dir: Path, meta: dict[str, Any], last: int) -> RunEnd:

@@ -160,12 +160,17 @@ class RunStore:
         try:
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            raise health.damaged(self.run_dir, f"{DB_NAME} is not a readable SQLite database: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # not SQLite, a damaged header or schema, or a directory it cannot use
+            raise health.failure(self.run_dir, exc) from None
         if version > SCHEMA_VERSION:
             raise RunError(
                 f"run {self.run_dir} has store schema {version}, newer than this Animus knows ({SCHEMA_VERSION}): "
                 "upgrade Animus to read it."
+            )
+        if not new and version == 0 and not tables:  # a run whose creation was cut short (killed, a full disk)
+            raise RunError(
+                f"run {self.run_dir} was cut short while it was being created (its {DB_NAME} is empty; nothing was "
+                "played): delete it and start the run again."
             )
         if not new and (version == 0 or not {"meta", "steps"} <= tables):
             raise RunError(f"{self.run_dir / DB_NAME} is not an Animus run store: it has no run schema.")
