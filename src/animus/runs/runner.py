@@ -38,6 +38,7 @@ from animus.memory import Notes
 from animus.memory.context import Context
 from animus.memory.tokens import HeuristicEstimator
 from animus.runs import health, rebuild
+from animus.runs.lock import is_locked
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
@@ -155,27 +156,14 @@ def start_run(
 def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: OnStart | None = None) -> RunEnd:
     """Continue a stopped, crashed or killed run from its last committed step (see the module docstring)."""
     faults.check()
+    if not is_locked(run_dir):  # (a live writer: taking the lock below says so)
+        with RunStore.open(run_dir) as reader:
+            _preflight(reader, budget)  # refuse a run that cannot be resumed before its lock is taken
     store = RunStore.open(run_dir, write=True)
     try:
-        meta = store.meta()
-        if "config" not in meta or (store.last_step() == 0 and not store.keyframe_steps()):
-            raise RunError(
-                f"run {run_dir} was cut short while it was being created (nothing was played): delete it and start "
-                "the run again."
-            )
-        stored = dict(meta["config"])
-        stored["budget"] = {**stored["budget"], **{k: v for k, v in (budget or {}).items() if v is not None}}
-        config = config_from_dict(stored)
-        last = store.last_step()
-        if (meta["status"] == "done" and meta["reason"].startswith("finished")) or last >= config.budget.steps:
+        meta, config, last, rom_path = _preflight(store, budget)  # again under the lock: it may have changed
+        if rom_path is None:
             return _complete(store, run_dir, meta, last)
-        rom_path = Path(config.rom) if config.rom else bundled_rom()
-        _, rom = read_rom(rom_path)
-        if rom.sha256 != meta["rom_sha256"]:
-            raise RunError(
-                f"{rom_path} is not the ROM this run played (sha256 {rom.sha256[:12]}… vs {meta['rom_sha256'][:12]}…):"
-                " restore the original ROM file to resume."
-            )
         profile = load_profile(str(run_dir / PROFILE_FILE))
         model = create_model(config.model.name, config)
         from animus.emulator.gameboy import GameBoy
@@ -261,6 +249,37 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[dict[str, Any], RunConfig, int, Path | None]:
+    """The run's meta, its config with the budgets raised, its last step and the ROM to play it on (None when
+    nothing is left to play). `RunError` for a run that cannot be resumed: one cut short while it was created, or
+    whose ROM is gone or changed."""
+    run_dir, meta = store.run_dir, store.meta()
+    if "config" not in meta or (store.last_step() == 0 and not store.keyframe_steps()):
+        raise RunError(
+            f"run {run_dir} was cut short while it was being created (nothing was played): delete it and start "
+            "the run again."
+        )
+    stored = dict(meta["config"])
+    stored["budget"] = {**stored["budget"], **{k: v for k, v in (budget or {}).items() if v is not None}}
+    config = config_from_dict(stored)
+    last = store.last_step()
+    if (meta["status"] == "done" and meta["reason"].startswith("finished")) or last >= config.budget.steps:
+        return meta, config, last, None
+    rom_path = Path(config.rom) if config.rom else bundled_rom()
+    if not rom_path.is_file():
+        raise RunError(
+            f"cannot find the ROM this run played ({rom_path}, sha256 {meta['rom_sha256'][:12]}…): put it back "
+            "at that path to resume."
+        )
+    _, rom = read_rom(rom_path)
+    if rom.sha256 != meta["rom_sha256"]:
+        raise RunError(
+            f"{rom_path} is not the ROM this run played (sha256 {rom.sha256[:12]}… vs {meta['rom_sha256'][:12]}…):"
+            " restore the original ROM file to resume."
+        )
+    return meta, config, last, rom_path
 
 
 def _record_end(store: RunStore, status: str, reason: str) -> bool:
