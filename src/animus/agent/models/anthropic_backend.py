@@ -15,7 +15,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from animus.agent.models import anthropic_wire as wire
-from animus.agent.models.remote import Failure, RetryPolicy, call_with_retries, prepare_png, require, triage
+from animus.agent.models.remote import (
+    Failure,
+    RetryPolicy,
+    as_json,
+    call_with_retries,
+    malformed,
+    prepare_png,
+    require,
+    triage,
+)
 from animus.errors import ModelError
 
 if TYPE_CHECKING:
@@ -51,14 +60,14 @@ class AnthropicModel:
             image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
         body = wire.request_body(request, self.model_id, self.cfg, image)
         data = self._send(body)
-        reply, content = wire.parse_reply(data), list(data.get("content") or [])
+        reply, content = wire.parse_reply(data), _blocks(data)
         for _ in range(MAX_CONTINUATIONS):
             if reply.stop_reason != "pause_turn":
                 break
             # Send the paused turn back as it is (everything so far); the model continues it.
             paused = {"role": "assistant", "content": content}
             data = self._send({**body, "messages": [*body["messages"], paused]})
-            reply, content = wire.merge(reply, wire.parse_reply(data)), content + list(data.get("content") or [])
+            reply, content = wire.merge(reply, wire.parse_reply(data)), content + _blocks(data)
         return reply
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,12 +78,14 @@ class AnthropicModel:
         if extra:
             kwargs["extra_body"] = extra
         create = self.client.messages.create
-        message = call_with_retries(lambda: create(**kwargs), self._classify, self.policy, self.name)
-        data: dict[str, Any] = message.model_dump(mode="json", exclude_none=True)
-        return data
+        return call_with_retries(
+            lambda: as_json(create(**kwargs), exclude_none=True), self._classify, self.policy, self.name
+        )
 
     def _classify(self, exc: Exception) -> Failure | None:
         sdk = self.sdk
+        if (failure := malformed(exc)) is not None:
+            return failure
         if isinstance(exc, sdk.APIStatusError):
             error = exc.body.get("error") if isinstance(exc.body, dict) else None
             error = error if isinstance(error, dict) else {}
@@ -87,3 +98,9 @@ class AnthropicModel:
         if isinstance(exc, sdk.AnthropicError):
             return Failure("stop", f"{type(exc).__name__}: {exc}")
         return None
+
+
+def _blocks(data: dict[str, Any]) -> list[Any]:
+    """The content blocks of a reply as sent (a paused turn goes back as it is); none if they are not a list."""
+    content = data.get("content")
+    return list(content) if isinstance(content, list) else []

@@ -19,10 +19,20 @@ Layout of a request, in the order the API caches it (tools, then system, then me
 from __future__ import annotations
 
 import base64
+import json
 from typing import TYPE_CHECKING, Any
 
 from animus.agent import prompts
-from animus.agent.types import AssistantTurn, Reply, ThinkingBlock, ToolCall, Turn, Usage, UserTurn
+from animus.agent.types import (
+    UNPARSED_ARGUMENTS,
+    AssistantTurn,
+    Reply,
+    ThinkingBlock,
+    ToolCall,
+    Turn,
+    Usage,
+    UserTurn,
+)
 
 if TYPE_CHECKING:
     from animus.agent.types import Request
@@ -31,6 +41,7 @@ if TYPE_CHECKING:
 JSONDict = dict[str, Any]
 EPHEMERAL = {"type": "ephemeral"}
 EMPTY_REPLY = "(no reply)"
+MISSING_NAME = "missing_tool_name"
 
 
 def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | None) -> JSONDict:
@@ -113,7 +124,10 @@ def assistant_blocks(reply: Reply) -> list[JSONDict]:
             blocks.append({"type": "thinking", "thinking": t.text, "signature": t.signature or ""})
     if reply.text.strip():
         blocks.append({"type": "text", "text": reply.text})
-    blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.input} for c in reply.tool_calls]
+    # A call whose name was missing goes back under a placeholder: the API refuses a tool_use without a name.
+    blocks += [
+        {"type": "tool_use", "id": c.id, "name": c.name or MISSING_NAME, "input": c.input} for c in reply.tool_calls
+    ]
     if not any(b["type"] in ("text", "tool_use") for b in blocks):
         blocks.append({"type": "text", "text": EMPTY_REPLY})  # the API refuses an empty assistant turn
     return blocks
@@ -129,35 +143,55 @@ def mark_breakpoints(body: JSONDict) -> None:
 
 
 def parse_reply(message: JSONDict) -> Reply:
-    """A response body (`type: message`) as a `Reply`; thinking blocks are kept verbatim."""
+    """A response body (`type: message`) as a `Reply`; thinking blocks are kept verbatim.
+
+    A malformed body never raises: blocks of unknown types (or not objects) are skipped, a field of the wrong type
+    reads as empty (token counts as 0), a tool call without an id gets one made from the message id, and one
+    without a name or whose input is not an object stays a call that the tool refuses (the model reads why).
+    """
     thinking: list[ThinkingBlock] = []
     texts: list[str] = []
     calls: list[ToolCall] = []
-    for block in message.get("content") or []:
-        kind = block.get("type")
+    content = message.get("content")
+    for n, block in enumerate(content if isinstance(content, list) else []):
+        kind = block.get("type") if isinstance(block, dict) else None
         if kind == "thinking":
-            thinking.append(ThinkingBlock(block.get("thinking", ""), block.get("signature")))
+            thinking.append(ThinkingBlock(_text(block.get("thinking")), _text(block.get("signature")) or None))
         elif kind == "redacted_thinking":
-            thinking.append(ThinkingBlock(block.get("data", ""), None, redacted=True))
+            thinking.append(ThinkingBlock(_text(block.get("data")), None, redacted=True))
         elif kind == "text":
-            texts.append(block.get("text", ""))
+            texts.append(_text(block.get("text")))
         elif kind == "tool_use":
-            calls.append(ToolCall(block["id"], block["name"], block.get("input") or {}))
-    u = message.get("usage") or {}
+            given = block.get("input")
+            args = given if isinstance(given, dict) else {UNPARSED_ARGUMENTS: json.dumps(given)}
+            call_id = _text(block.get("id")) or f"toolu_{_text(message.get('id')) or 'missing'}_{n}"
+            calls.append(ToolCall(call_id, _text(block.get("name")), args))
+    u = message.get("usage")
+    u = u if isinstance(u, dict) else {}
     usage = Usage(
-        input_tokens=u.get("input_tokens") or 0,
-        output_tokens=u.get("output_tokens") or 0,
-        cache_creation_input_tokens=u.get("cache_creation_input_tokens") or 0,
-        cache_read_input_tokens=u.get("cache_read_input_tokens") or 0,
+        input_tokens=_tokens(u.get("input_tokens")),
+        output_tokens=_tokens(u.get("output_tokens")),
+        cache_creation_input_tokens=_tokens(u.get("cache_creation_input_tokens")),
+        cache_read_input_tokens=_tokens(u.get("cache_read_input_tokens")),
     )
     return Reply(
         text="\n".join(texts),
         tool_calls=tuple(calls),
         thinking=tuple(thinking),
         usage=usage,
-        stop_reason=message.get("stop_reason") or "end_turn",
-        model=message.get("model") or "",
+        stop_reason=_text(message.get("stop_reason")) or "end_turn",
+        model=_text(message.get("model")),
     )
+
+
+def _text(value: Any) -> str:
+    """A string field of a reply; anything else (missing, null, a number) reads as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _tokens(value: Any) -> int:
+    """A token count of a reply; anything but a whole number >= 0 reads as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def merge(first: Reply, then: Reply) -> Reply:

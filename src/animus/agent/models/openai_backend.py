@@ -12,7 +12,16 @@ import os
 from typing import TYPE_CHECKING
 
 from animus.agent.models import openai_wire as wire
-from animus.agent.models.remote import Failure, RetryPolicy, call_with_retries, prepare_png, require, triage
+from animus.agent.models.remote import (
+    Failure,
+    RetryPolicy,
+    as_json,
+    call_with_retries,
+    malformed,
+    prepare_png,
+    require,
+    triage,
+)
 from animus.errors import ModelError
 
 if TYPE_CHECKING:
@@ -52,13 +61,15 @@ class OpenAIModel:
         if request.image_png is not None:
             image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
         body = wire.request_body(request, self.model_id, self.cfg, image, self.official)
-        completion = call_with_retries(
-            lambda: self.client.chat.completions.create(**body), self._classify, self.policy, self.name
+        data = call_with_retries(
+            lambda: as_json(self.client.chat.completions.create(**body)), self._classify, self.policy, self.name
         )
-        return wire.parse_reply(completion.model_dump(mode="json"))
+        return wire.parse_reply(data)
 
     def _classify(self, exc: Exception) -> Failure | None:
         sdk = self.sdk
+        if (failure := malformed(exc)) is not None:
+            return failure
         if isinstance(exc, sdk.APIStatusError):
             body = exc.body if isinstance(exc.body, dict) else {}
             error = body.get("error", body) if isinstance(body.get("error", body), dict) else {}

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from animus.config import ModelConfig
 
 JSONDict = dict[str, Any]
+MISSING_NAME = "missing_tool_name"  # sent back for a call that had no name: servers refuse a nameless one
 STOP_REASONS = {"tool_calls": "tool_use", "stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
 
 
@@ -83,7 +84,7 @@ def assistant_message(reply: Reply) -> JSONDict:
     message: JSONDict = {"role": "assistant", "content": reply.text or None}
     if reply.tool_calls:
         message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": _arguments(c)}}
+            {"id": c.id, "type": "function", "function": {"name": c.name or MISSING_NAME, "arguments": _arguments(c)}}
             for c in reply.tool_calls
         ]
     elif not reply.text:
@@ -99,34 +100,56 @@ def _arguments(call: ToolCall) -> str:
 
 def parse_reply(data: JSONDict) -> Reply:
     """A `chat.completion` body as a `Reply`. Arguments that are not a JSON object stay, verbatim, under
-    `UNPARSED_ARGUMENTS`, so the tool reports a bad call that the model reads."""
-    choice = (data.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
+    `UNPARSED_ARGUMENTS`, so the tool reports a bad call that the model reads.
+
+    A malformed body never raises: a part of the wrong type reads as empty (no choice, no message, no calls; token
+    counts as 0), and a call without a name stays a call that the tool refuses.
+    """
+    choices = data.get("choices")
+    choice = _object(choices[0] if isinstance(choices, list) and choices else None)
+    message = _object(choice.get("message"))
     calls = []
-    for n, call in enumerate(message.get("tool_calls") or []):
-        fn = call.get("function") or {}
-        raw = fn.get("arguments") or "{}"
+    tool_calls = message.get("tool_calls")
+    for n, call in enumerate(tool_calls if isinstance(tool_calls, list) else []):
+        fn = _object(_object(call).get("function"))
+        given = fn.get("arguments") or "{}"
+        raw = given if isinstance(given, str) else json.dumps(given)  # some servers send the object itself
         try:
             args = json.loads(raw)
         except ValueError:
             args = None
         args = args if isinstance(args, dict) else {UNPARSED_ARGUMENTS: raw}
-        call_id = call.get("id") or f"call_{data.get('id', '')}_{n}"  # some local servers send no ids
-        calls.append(ToolCall(call_id, fn.get("name", ""), args))
+        call_id = _text(_object(call).get("id")) or f"call_{_text(data.get('id'))}_{n}"  # some local servers send none
+        calls.append(ToolCall(call_id, _text(fn.get("name")), args))
     reasoning = message.get("reasoning_content") or message.get("reasoning")
-    u = data.get("usage") or {}
-    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    u = _object(data.get("usage"))
+    cached = _tokens(_object(u.get("prompt_tokens_details")).get("cached_tokens"))
     usage = Usage(
-        input_tokens=(u.get("prompt_tokens") or 0) - cached,
-        output_tokens=u.get("completion_tokens") or 0,
+        input_tokens=max(0, _tokens(u.get("prompt_tokens")) - cached),
+        output_tokens=_tokens(u.get("completion_tokens")),
         cache_read_input_tokens=cached,
     )
-    finish = choice.get("finish_reason") or "stop"
+    finish = _text(choice.get("finish_reason")) or "stop"
     return Reply(
-        text=message.get("content") or "",
+        text=_text(message.get("content")),
         tool_calls=tuple(calls),
         thinking=(ThinkingBlock(reasoning),) if isinstance(reasoning, str) and reasoning else (),
         usage=usage,
         stop_reason=STOP_REASONS.get(finish, finish),
-        model=data.get("model") or "",
+        model=_text(data.get("model")),
     )
+
+
+def _object(value: Any) -> JSONDict:
+    """A JSON object of a reply; anything else reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    """A string field of a reply; anything else (missing, null, a number) reads as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _tokens(value: Any) -> int:
+    """A token count of a reply; anything but a whole number >= 0 reads as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

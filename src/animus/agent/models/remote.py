@@ -4,7 +4,8 @@ The SDKs' own retries are turned off (`max_retries=0`): a run that lasts days ne
 that waits out long outages, honours `retry-after` and says what it is doing. `call_with_retries` is that policy.
 An HTTP failure is triaged by `triage` into one of three outcomes:
 
-- retry: connection errors, timeouts, 408, 409, 429 (rate limits), 5xx and 529 (overloaded);
+- retry: connection errors, timeouts, 408, 409, 429 (rate limits), 5xx and 529 (overloaded), and a reply whose
+  body cannot be read as the API's JSON object (cut short, not UTF-8, a proxy's page): a glitch, like a 5xx;
 - overflow: the request is longer than the context window; the loop summarizes and asks again;
 - stop: 400, 401, 403, 404, 413, any other 4xx, and a 429 that reports a spend limit or exhausted quota.
   Retrying cannot fix these; the run stops with status `error` and the reason, and `animus resume` continues it.
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import random
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from animus.errors import ContextOverflow, ModelError, StopRun
 
@@ -53,6 +55,27 @@ FIXES = {
     404: "check the model name and --base-url; a new run is needed to change them",
     413: "the request is too large; start a new run with a lower model.image_scale or memory.context_tokens",
 }
+
+
+class MalformedReply(Exception):
+    """A successful HTTP answer whose body is not the API's JSON object."""
+
+
+def malformed(exc: Exception) -> Failure | None:
+    """Retry (see the module docstring) when `exc` says the reply's body could not be read; None otherwise."""
+    if isinstance(exc, MalformedReply | json.JSONDecodeError | UnicodeDecodeError):
+        return Failure("retry", f"malformed reply ({type(exc).__name__}: {str(exc)[:200]})")
+    return None
+
+
+def as_json(response: object, exclude_none: bool = False) -> dict[str, Any]:
+    """An SDK's response object as JSON; `MalformedReply` when the body was not a JSON object (an SDK hands back a
+    list or a string as it is)."""
+    dump = getattr(response, "model_dump", None)
+    data = dump(mode="json", exclude_none=exclude_none, warnings=False) if callable(dump) else None
+    if not isinstance(data, dict):
+        raise MalformedReply(f"the body is {type(response).__name__}, not a JSON object")
+    return data
 
 
 def require(module: str, extra: str) -> ModuleType:
