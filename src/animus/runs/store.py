@@ -268,6 +268,8 @@ class RunStore:
                     f"INSERT INTO branch_calls VALUES (?, {_marks(ModelCallRow)})",
                     [(branch_id, *row_values(c)) for c in played.calls],
                 )
+        if self.space is not None:  # a fork commits many steps at once: look at the free space after each
+            self.space.check()
 
     def drop_keyframes(self, steps: Sequence[int]) -> None:
         """Delete the keyframes of `steps` (never step 0, the start state) in one transaction, then give the space
