@@ -93,7 +93,8 @@ def check(store: RunStore, deep: bool = False) -> None:
 class SpaceWatch:
     """Warns once, on stderr, when the disk holding `run_dir` has less than `min_free_mb` MB free; 0 never warns.
 
-    `check()` costs one statvfs call; the store calls it every `SPACE_EVERY` steps, and the runner once at start.
+    `check()` costs one statvfs call; the store calls it every `SPACE_EVERY` steps and after each best-of-N fork,
+    and the runner once at start.
     """
 
     def __init__(self, run_dir: Path, min_free_mb: int) -> None:
