@@ -20,6 +20,7 @@ from typing import Any
 
 from animus.agent.types import Reply
 from animus.games import GameState
+from animus.runs import health
 from animus.runs.catalog import live_status
 from animus.runs.rows import BranchRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
 from animus.runs.store import RunStore
@@ -55,7 +56,11 @@ class Run:
         return list(self._store.calls())
 
     def reply(self, call: ModelCallRow) -> Reply:
-        return Reply.from_json(json.loads(call.reply))
+        """The typed reply of `call`; `RunError` when its stored JSON is damaged."""
+        try:
+            return Reply.from_json(json.loads(call.reply))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise health.damaged(self.path, f"model call {call.id} holds no readable reply ({exc!r})") from None
 
     def memory_events(self) -> list[MemoryEventRow]:
         return self._store.memory_events()

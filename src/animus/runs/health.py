@@ -56,6 +56,11 @@ def failure(run_dir: Path, exc: sqlite3.Error | OSError) -> AnimusError:
 
 
 def damaged(run_dir: Path, detail: str) -> RunError:
+    """The refusal of a damaged store. `detail` is cut to one short line: SQLite's messages can quote what they
+    found, e.g. a whole damaged text value with its newlines."""
+    detail = " ".join(detail.split())
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
     return RunError(
         f"run {run_dir} is damaged ({detail}): restore its run.db from a copy, or move the run away. Animus does "
         "not repair run stores."

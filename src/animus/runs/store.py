@@ -106,6 +106,9 @@ class RunStore:
         except (sqlite3.Error, OSError) as exc:  # a read-only directory or file, a full disk, a damaged page
             store.close()
             raise health.failure(run_dir, exc) from None
+        except UnicodeDecodeError as exc:
+            store.close()
+            raise _not_text(run_dir, exc) from None
         except BaseException:
             store.close()
             raise
@@ -127,6 +130,8 @@ class RunStore:
         self.close()
         if isinstance(exc, sqlite3.Error):  # one clear line for what went wrong in the block, naming the run
             raise health.failure(self.run_dir, exc) from None
+        if isinstance(exc, UnicodeDecodeError):
+            raise _not_text(self.run_dir, exc) from None
 
     @contextmanager
     def failures(self) -> Iterator[None]:
@@ -136,6 +141,9 @@ class RunStore:
         except sqlite3.Error as exc:
             self.close()
             raise health.failure(self.run_dir, exc) from None
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise _not_text(self.run_dir, exc) from None
 
     def quick_check(self) -> list[str]:
         """SQLite's `PRAGMA quick_check` of every page and b-tree (it reads the whole file): the problems found,
@@ -188,8 +196,12 @@ class RunStore:
             )
 
     def meta(self) -> dict[str, Any]:
-        """All meta keys with their decoded JSON values."""
-        return {k: json.loads(v) for k, v in self._conn.execute("SELECT key, value FROM meta")}
+        """All meta keys with their decoded JSON values; `RunError` when a value is not JSON (a damaged store)."""
+        rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
+        try:
+            return {k: json.loads(v) for k, v in rows}
+        except (ValueError, TypeError) as exc:  # not JSON, or not even text
+            raise health.damaged(self.run_dir, f"a meta value is not JSON: {exc}") from None
 
     # -- writing -----------------------------------------------------------------------------------------------
 
@@ -420,7 +432,10 @@ class RunStore:
     # -- internals ---------------------------------------------------------------------------------------------
 
     def _rows(self, cls: type[R], sql: str, args: tuple[Any, ...]) -> Iterator[R]:
+        width = len(fields(cls))  # type: ignore[arg-type]
         for values in self._conn.execute(sql, args):
+            if len(values) != width:  # a damaged schema: the table no longer has its columns
+                raise health.damaged(self.run_dir, f"a {cls.__name__} row has {len(values)} columns, not {width}")
             yield cls(*values)
 
     def _step_values(self, step: StepRow) -> tuple[Any, ...]:
@@ -462,6 +477,12 @@ class _Transaction:
             if not committed and self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             self._texts.ended(committed=committed)
+
+
+def _not_text(run_dir: Path, exc: UnicodeDecodeError) -> RunError:
+    """A damaged page can hold bytes that are not UTF-8 where text belongs: in a TEXT value, or in a table name that
+    SQLite then quotes in its error message. Python's sqlite3 fails to decode either with a UnicodeDecodeError."""
+    return health.damaged(run_dir, f"it holds text that is not UTF-8 ({exc.reason})")
 
 
 def _marks(cls: type, skip: int = 0) -> str:
