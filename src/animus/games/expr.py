@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from collections.abc import Callable, Collection, Mapping
 
 Env = Mapping[str, "int | str"]
@@ -74,7 +75,9 @@ def compile_expr(text: str, names: Collection[str]) -> Evaluator:
         if depth > MAX_DEPTH:
             raise ExprError(f"parentheses nest deeper than {MAX_DEPTH}", text[:40] + "…")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1if x" parses with a SyntaxWarning on stderr: the check below says it all
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError) as exc:
         raise ExprError(
             f"it is not a valid expression ({exc.msg if isinstance(exc, SyntaxError) else exc})", text
