@@ -186,19 +186,20 @@ def make_server(run_dir: Path, host: str = "127.0.0.1", port: int = 0, rom: str 
     run_dir = Path(run_dir)
     with RunStore.open(run_dir) as store:
         rom_path = run_rom(store.meta(), rom)
-    if not is_loopback(host):
-        print(
-            f"warning: serving on {host}, not a loopback address: anyone who can reach it can read this run "
-            "(the viewer has no authentication).",
-            file=sys.stderr,
-        )
     try:
-        return ViewerServer(run_dir, host, port, rom_path)
+        server = ViewerServer(run_dir, host, port, rom_path)
     except OSError as exc:
         raise RunError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}): check --host (an address of this machine), or "
             "pick another --port."
         ) from None
+    if not is_loopback(host):  # once it listens: a host it cannot bind gets the error alone
+        print(
+            f"warning: serving on {host}, not a loopback address: anyone who can reach it can read this run "
+            "(the viewer has no authentication).",
+            file=sys.stderr,
+        )
+    return server
 
 
 def serve(
