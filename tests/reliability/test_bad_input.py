@@ -41,6 +41,7 @@ ESCAPES = {
     "walrus": "(y := 1)",
     "comprehension": "[z for z in range(10**9)]",
     "null-byte": "x\x00",
+    "syntax-warning": "x == 1if x else 2",  # Python's parser warns on stderr about "1if"
 }
 
 PROFILE = """[game]
@@ -331,6 +332,7 @@ def test_bad_input_is_one_error_line_and_exit_2(line: str, words: tuple[str, ...
     else:
         errors = [x for x in lines if x.startswith("error: ")]
         assert len(errors) == 1 and lines[-1] == errors[0], err
+        assert all(x.startswith("notice: ") for x in lines[:-1]), err  # nothing else on stderr
         message, expected = errors[0], words
     assert not (tmp / "fleet").exists(), "a refused plan created its runs dir"
     for word in expected:
