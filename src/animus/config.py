@@ -10,8 +10,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from animus.errors import ConfigError
 
@@ -90,6 +91,19 @@ class ModelConfig(_Section):
     @classmethod
     def _from_name(cls, data: Any) -> Any:
         return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, url: str | None) -> str | None:
+        # A typo here would otherwise be retried as an outage for model.retry_minutes (6 hours by default).
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    f"model.base_url {url!r} is not an http:// or https:// URL with a host, e.g. "
+                    "http://127.0.0.1:8000/v1"
+                )
+        return url
 
 
 class ThinkingConfig(_Section):
