@@ -34,6 +34,10 @@ SETTINGS = settings(
     deadline=timedelta(seconds=2),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,  # no .hypothesis directory in the checkout; failures print their reproducing example
+    # The same examples on every run: a rare example can keep SQLite or PyBoy busy inside one C call, where no alarm
+    # reaches, and one such example once held a run for half an hour. Fixed examples make the suite's time (and CI)
+    # predictable; widen the search by hand with --hypothesis-seed and derandomize off.
+    derandomize=True,
 )
 LIMIT_SECONDS = 10
 
