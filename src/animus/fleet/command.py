@@ -156,32 +156,16 @@ class _fleet_lock:  # a class used like a function (`with _fleet_lock(dir):`), h
     """Hold `<runs-dir>/.fleet/lock` for the fleet's lifetime: one fleet per runs dir at a time."""
 
     def __init__(self, runs_dir: Path) -> None:
-        self.path = runs_dir / ".fleet" / "lock"
-        self.fd: int | None = None
+        from animus.runs.lock import RunLock
+
+        busy = (
+            f"another `animus fleet` is running in {runs_dir}: wait for it to end, or stop it "
+            "(Ctrl-C, or create the STOP file there)."
+        )
+        self.lock = RunLock(runs_dir, runs_dir / ".fleet" / "lock", busy)
 
     def __enter__(self) -> None:
-        import fcntl
-        import os
-
-        from animus.errors import RunError
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise RunError(
-                f"another `animus fleet` is running in {self.path.parent.parent}: wait for it to end, or stop it "
-                "(Ctrl-C, or create the STOP file there)."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
+        self.lock.acquire()
 
     def __exit__(self, *exc: object) -> None:
-        import os
-
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        self.lock.release()

@@ -16,23 +16,26 @@ LOCK_NAME = "lock"
 
 
 class RunLock:
-    """An exclusive, non-blocking lock on a run directory, held until `release` or process exit."""
+    """An exclusive, non-blocking lock on a run directory (or on `path`, e.g. a fleet's), held until `release`
+    or process exit. `busy` is the error message when another live process holds it."""
 
-    def __init__(self, run_dir: Path) -> None:
-        self._path = run_dir / LOCK_NAME
+    def __init__(self, run_dir: Path, path: Path | None = None, busy: str | None = None) -> None:
+        self._path = path or run_dir / LOCK_NAME
+        self._busy = busy or (
+            f"run {run_dir} is being written by another process: wait for it to stop, or stop it "
+            "(Ctrl-C or kill) before resuming."
+        )
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise `RunError` if another live process holds it."""
+        """Take the lock (writing our pid into it), or raise `RunError` if another live process holds it."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise RunError(
-                f"run {self._path.parent} is being written by another process: wait for it to stop, or stop it "
-                "(Ctrl-C or kill) before resuming."
-            ) from None
+            raise RunError(self._busy) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
