@@ -27,7 +27,7 @@ from tests.fakes.messages_server import (
     Text,
     ToolUse,
 )
-from tests.runs.test_crash import committed_steps, wait_for
+from tests.helpers import committed_steps, wait_for
 
 pytest.importorskip("anthropic")
 

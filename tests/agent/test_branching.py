@@ -15,7 +15,7 @@ import animus
 from animus.agent.scorers import BranchOutcome, MilestoneScorer, NoveltyScorer, VoteScorer, choose, create_scorer
 from animus.errors import ConfigError
 from tests.conftest import animus_env, deterministic_steps, run_animus
-from tests.runs.test_crash import committed_steps, start, wait_for
+from tests.helpers import committed_steps, start, wait_for
 
 # The greedy mock (no thinking) is the one whose seeds differ enough for branches to disagree.
 GREEDY = ("--set", 'thinking.type="disabled"')
@@ -229,7 +229,7 @@ def test_the_viewer_shows_the_fork_behind_a_step(tmp_path: Path) -> None:
     import threading
 
     from animus.inspect.server import make_server
-    from tests.inspect.test_viewer import get
+    from tests.helpers import get
 
     run_dir = branched(tmp_path, "v", "--steps", "12")
     srv = make_server(run_dir)

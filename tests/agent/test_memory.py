@@ -11,7 +11,7 @@ from pathlib import Path
 import animus
 from animus.agent.prompts import SUMMARY_SECTIONS
 from tests.conftest import run_animus
-from tests.runs.test_crash import committed_steps, start, wait_for
+from tests.helpers import committed_steps, start, wait_for
 
 SMALL = ["--set", "memory.context_tokens=3000"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.agent.remote import Backend, assert_no_key, count, meta, priced, query
 from tests.fakes.chat_server import ContentFilter, DropConnection, FakeChatServer, Fault, Length, Text, ToolCall
-from tests.runs.test_crash import committed_steps, wait_for
+from tests.helpers import committed_steps, wait_for
 
 pytest.importorskip("openai")
 

@@ -13,7 +13,7 @@ from animus.fleet.limits import key_groups
 from tests.agent.remote import PRICES, Backend, assert_no_key
 from tests.fakes.messages_server import FakeMessagesServer
 from tests.fleet.helpers import fleet, record, status, write_plan
-from tests.runs.test_crash import committed_steps
+from tests.helpers import committed_steps
 
 KEY = "sk-ant-FLEET-SENTINEL-41b7"
 MODEL = "claude-fake-1"

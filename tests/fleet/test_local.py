@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import deterministic_steps, run_animus
 from tests.fleet.helpers import entry, fleet, record, start_fleet, status, write_plan
-from tests.runs.test_crash import committed_steps, wait_for
+from tests.helpers import committed_steps, wait_for
 
 QUEST_3X3 = """
     steps = 300

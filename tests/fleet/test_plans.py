@@ -11,7 +11,7 @@ import pytest
 
 from animus.runs.lock import RunLock
 from tests.fleet.helpers import fleet, record, status, write_plan
-from tests.runs.test_crash import committed_steps
+from tests.helpers import committed_steps
 
 RUN = '[[run]]\nlabel = "a"\nmodel = "random"\n'
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import animus_env
 from tests.fleet.helpers import fleet, record, status, write_plan
-from tests.runs.test_crash import committed_steps
+from tests.helpers import committed_steps
 
 PLAN = """
     steps = 200

@@ -27,6 +27,7 @@ from animus.inspect.server import FrameWorker, ViewerServer, make_server, serve
 from animus.memory import Notes
 from animus.runs.runner import resume_run, start_run
 from animus.runs.store import RunStore
+from tests.helpers import fetch, get
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,17 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-def fetch(srv: ViewerServer, path: str) -> bytes:
-    with urllib.request.urlopen(srv.url.rstrip("/") + path, timeout=60) as response:
-        assert response.headers["Cache-Control"] == "no-store"
-        body: bytes = response.read()
-        return body
-
-
-def get(srv: ViewerServer, path: str) -> Any:
-    return json.loads(fetch(srv, path))
 
 
 def notes_at(store: RunStore, step: int) -> list[dict[str, str]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import animus_env, retitled
+from tests.helpers import WRAPPER_TITLES
 
 USAGE = "Error:"  # the first of a row's words: click's own usage error (see the module docstring)
 
@@ -343,21 +344,6 @@ def test_bad_input_is_one_error_line_and_exit_2(line: str, words: tuple[str, ...
         assert word in message, (word, message)
     assert len(message) < MAX_MESSAGE, f"an error line of {len(message)} characters"
     assert sorted(p.name for p in (tmp / "runs").iterdir()) == before, "bad input created a run"
-
-
-# Cartridge titles PyBoy 2.8.1 attaches a built-in game wrapper to (pyboy/plugins/game_wrapper_*.py; a title is at
-# most 15 characters, so Kirby's is cut). Put on Animus Quest's code, each must run quietly or be refused in one line.
-WRAPPER_TITLES = {
-    "TETRIS": "runs",
-    "SUPER MARIOLAND": "runs",
-    "POKEMON RED": "runs",  # Animus's pokemon-red profile also matches this title
-    "POKEMON BLUE": "runs",
-    "KIRBY DREAM LAN": "runs",
-    "2048": "runs",
-    "DMGTRIS": "runs",
-    "MARIO DELUXAHY": "runs",
-    "POKEPINBALLVPH": "refused",  # the wrapper switches ROM banks at start-up that a 32 KiB cartridge lacks
-}
 
 
 @pytest.mark.parametrize("title", sorted(WRAPPER_TITLES))

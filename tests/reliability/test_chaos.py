@@ -15,8 +15,8 @@ from pathlib import Path
 
 from animus.runs.api import open_run
 from tests.conftest import deterministic_steps
+from tests.helpers import committed_steps, wait_for
 from tests.reliability.helpers import KEYFRAME_EVERY, mock_args, spawn
-from tests.runs.test_crash import committed_steps, wait_for
 
 STEPS = 400
 # 20 kills: a fault point, "random" (once the session has committed a few steps) or "early" (during startup).

@@ -18,8 +18,8 @@ import pytest
 
 from animus.runs.api import open_run
 from tests.conftest import deterministic_steps
+from tests.helpers import committed_steps
 from tests.reliability.helpers import animus, assert_refused, files, mock_args
-from tests.runs.test_crash import committed_steps
 
 STEPS = 60
 NO_WARNING = ("--set", "record.warn_free_mb=0")  # this machine's free space must not add a line to stderr

@@ -25,8 +25,8 @@ from tests.agent.remote import Backend, meta, query
 from tests.fakes.chat_server import Fault as ChatFault
 from tests.fakes.chat_server import ToolCall
 from tests.fakes.messages_server import ToolUse
+from tests.helpers import committed_steps
 from tests.reliability.raw_fakes import Raw, RawChatServer, RawMessagesServer
-from tests.runs.test_crash import committed_steps
 
 pytest.importorskip("anthropic")
 pytest.importorskip("openai")

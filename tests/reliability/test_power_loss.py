@@ -22,8 +22,8 @@ import pytest
 
 from animus.runs.runner import resume_run
 from tests.conftest import deterministic_steps
+from tests.helpers import committed_steps
 from tests.reliability.helpers import animus, assert_refused, files, mock_args
-from tests.runs.test_crash import committed_steps
 
 # The run plays FIRST steps and stops (closing its store checkpoints it: the main file then holds them all), is
 # resumed, and is killed inside step KILLED_IN's transaction: its WAL holds every commit in between.

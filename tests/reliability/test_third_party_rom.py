@@ -18,7 +18,7 @@ import animus
 from animus.emulator import GameBoy, read_rom
 from animus.games import choose_profile
 from tests.conftest import run_animus
-from tests.reliability.test_bad_input import WRAPPER_TITLES
+from tests.helpers import WRAPPER_TITLES
 
 ROM_SOURCES = Path(__file__).resolve().parent / "rom"
 STEPS = 300

@@ -6,44 +6,13 @@ import json
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from animus.agent.loop import Agent
 from animus.runs.runner import resume_run
-from tests.conftest import animus_env, deterministic_steps, run_animus
-
-
-def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "animus", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=animus_env(),
-    )
-
-
-def committed_steps(db: Path) -> int:
-    if not db.exists():
-        return 0
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return int(conn.execute("SELECT COALESCE(MAX(step), 0) FROM steps").fetchone()[0])
-    except sqlite3.OperationalError:  # the schema is not there yet
-        return 0
-    finally:
-        conn.close()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the run"
-        time.sleep(0.005)
+from tests.conftest import deterministic_steps, run_animus
+from tests.helpers import committed_steps, start, wait_for
 
 
 def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_steps(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import animus
 from animus.runs.store import RunStore
 from tests.conftest import run_animus
-from tests.runs.test_crash import committed_steps, start, wait_for
+from tests.helpers import committed_steps, start, wait_for
 
 
 def events_of(path: Path) -> list[dict[str, object]]:

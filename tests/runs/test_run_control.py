@@ -13,7 +13,7 @@ import pytest
 
 import animus
 from tests.conftest import animus_env, run_animus
-from tests.runs.test_crash import committed_steps, start, wait_for
+from tests.helpers import committed_steps, start, wait_for
 
 
 def script(tmp_path: Path, lines: list[dict[str, object]]) -> str:
