@@ -37,7 +37,7 @@ def play(overrides: dict[str, Any], sets: tuple[str, ...] = ()) -> Outcome:
             calls = run.model_calls()
             tokens = [c.context_tokens for c in calls if c.purpose == "act"]
             summaries = sum(c.purpose == "summarize" for c in calls)
-            finished = run.meta["reason"].startswith("finished")
+            finished = run.meta.finished
     return Outcome(config.seed, finished, totals.steps, totals.actions, milestones, tokens, summaries)
 
 

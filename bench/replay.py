@@ -91,7 +91,7 @@ def main() -> None:
         run_dir = args.run or build(Path(tmp), args.steps)
         with RunStore.open(run_dir) as store:
             last = store.last_step()
-            keyframe_every = int(store.meta()["config"]["record"]["keyframe_every"])
+            keyframe_every = int(store.meta().config["record"]["keyframe_every"])
         rng = random.Random(args.seed)
         gap = 2 * keyframe_every
 

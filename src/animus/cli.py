@@ -173,11 +173,11 @@ def show(run_ref: str, runs_dir: Path) -> None:
     with open_run(resolve_run(run_ref, runs_dir)) as run_:
         meta, totals = run_.meta, run_.totals()
         click.echo(f"run       {run_.path}")
-        click.echo(f"status    {run_.status}" + (f" — {meta.get('reason')}" if meta.get("reason") else ""))
-        if meta.get("stuck_at_step"):
-            click.echo(f"watchdog  marked stuck at step {meta['stuck_at_step']} (see the stuck_* memory events)")
-        click.echo(f"game      {meta.get('profile_name')} ({meta.get('rom_title')}, sha256 {meta['rom_sha256'][:12]}…)")
-        click.echo(f"model     {meta.get('model')} · seed {meta.get('seed')} · label {meta.get('label')}")
+        click.echo(f"status    {run_.status}" + (f" — {meta.reason}" if meta.reason else ""))
+        if meta.stuck_at_step:
+            click.echo(f"watchdog  marked stuck at step {meta.stuck_at_step} (see the stuck_* memory events)")
+        click.echo(f"game      {meta.profile_name} ({meta.rom_title}, sha256 {meta.rom_sha256[:12]}…)")
+        click.echo(f"model     {meta.model} · seed {meta.seed} · label {meta.group_label}")
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
         unknown = f" + {totals.unpriced_calls} calls of unknown cost (no price)" if totals.unpriced_calls else ""
         click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}{unknown}")
@@ -186,10 +186,10 @@ def show(run_ref: str, runs_dir: Path) -> None:
             spent = totals.actions + totals.branch_actions
             click.echo(f"branches  {len(forks)} best-of-N forks · {spent} actions spent, all branches included")
         milestones = run_.milestones()
-        click.echo(f"milestones {len(milestones)}/{meta.get('milestone_count')}")
+        click.echo(f"milestones {len(milestones)}/{meta.milestone_count}")
         for m in milestones:
             click.echo(f"  {m.ordinal + 1:>2}. {m.label:<32} step {m.step:>6}  actions {m.actions:>6}")
-        changed = _changed_settings(meta["config"])
+        changed = _changed_settings(dict(meta.config))
         differ = f"{len(changed)} settings differ from the defaults" if changed else "all defaults"
         click.echo(f"config    {differ}")
         for key, value in changed:
@@ -253,16 +253,16 @@ def _played(play: Callable[[OnStart], RunEnd], log_every: int, on_event: str | N
     finally:
         display.close()
     if hook is not None:
-        hook.ended(end.status, end.reason)
+        hook.ended(end.status, end.reason, end.finished)
     return end
 
 
-def _resumable(status: str, reason: str) -> bool:
-    return status in ("stopped", "error") or (status == "done" and not reason.startswith("finished"))
+def _resumable(end: RunEnd) -> bool:
+    return end.status in ("stopped", "error") or (end.status == "done" and not end.finished)
 
 
 def _report(end: RunEnd) -> None:
-    if end.status == "complete":
+    if end.complete:
         click.echo(f"run {end.run_dir} is complete ({end.reason}): nothing to resume.")
         return
     click.echo(
@@ -271,7 +271,7 @@ def _report(end: RunEnd) -> None:
         f"  next: animus show {end.run_dir}\n"
         f"        animus chart {end.run_dir} -o progress.png\n"
         f"        animus replay {end.run_dir}"
-        + (f"\n        animus resume {end.run_dir}" if _resumable(end.status, end.reason) else "")
+        + (f"\n        animus resume {end.run_dir}" if _resumable(end) else "")
     )
     if end.status in ("failed", "error"):  # error: the model's API refused or stayed down; fix it and resume
         sys.exit(1)

@@ -5,6 +5,13 @@ line, because the CLI prints them as they are. `exit_code` is what the CLI exits
 correct (a bad ROM, a bad state file, a bad argument), 1 for everything else.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from animus.runs.meta import Budget, RunStatus
+
 
 class AnimusError(Exception):
     """Base of every error Animus raises on purpose."""
@@ -44,19 +51,23 @@ class StoreWriteError(AnimusError):
 
 
 class StopRun(AnimusError):
-    """Ends a run's loop cleanly. `status` and `reason` are recorded in the run."""
+    """Ends a run's loop cleanly. `status`, `reason` and `finished` (the run ended because its final milestone was
+    reached) are recorded in the run's meta. The reason is for people: no code reads it."""
 
-    def __init__(self, status: str, reason: str) -> None:
+    def __init__(self, status: RunStatus, reason: str, *, finished: bool = False) -> None:
         super().__init__(reason)
-        self.status = status
+        self.status: RunStatus = status
         self.reason = reason
+        self.finished = finished
 
 
 class BudgetExhausted(StopRun):
-    """A budget (steps, minutes, tokens, cost) ran out: the run is done, and resumable with a larger budget."""
+    """A budget ran out (`budget`: steps, minutes, tokens or cost, recorded in meta): the run is done, and
+    resumable with a larger budget."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, budget: Budget) -> None:
         super().__init__("done", reason)
+        self.budget: Budget = budget
 
 
 class BadToolCall(AnimusError):
@@ -69,6 +80,16 @@ class ModelError(BadInputError):
 
 class ProfileError(BadInputError):
     """A game profile that cannot be used: unknown name, bad TOML, a missing or wrong key, an unsafe expression."""
+
+
+class ContractError(AnimusError):
+    """A model or scorer that breaks a rule of its seam's contract (`animus.check_model`, `animus.check_scorer`).
+    `rule` is the rule's number and `title` its short name; the message starts with both."""
+
+    def __init__(self, rule: int, title: str, detail: str) -> None:
+        super().__init__(f"rule {rule} ({title}): {detail}")
+        self.rule = rule
+        self.title = title
 
 
 class ContextOverflow(AnimusError):

@@ -115,7 +115,7 @@ def test_ctrl_c_commits_the_best_of_what_the_branches_played(tmp_path: Path) -> 
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     with animus.open_run(tmp_path / "c") as run:
-        assert run.meta["status"] == "stopped"
+        assert run.meta.status == "stopped"
         branches = run.branches()
         assert [b.status for b in branches] == ["stopped", "stopped"]
         chosen = [b for b in branches if b.chosen]

@@ -98,7 +98,7 @@ def test_mock_explores_a_rom_without_a_profile(tmp_path: Path, quest_bytes: byte
     rom.write_bytes(retitled(quest_bytes, "SOMEHOMEBREW"))
     run_dir = play(tmp_path, "generic", rom=str(rom), **{"budget.steps": 60})
     with animus.open_run(run_dir) as run:
-        assert run.meta["profile_name"] == "Unknown game" or run.meta["profile_id"] == "generic"
+        assert run.meta.profile_name == "Unknown game" or run.meta.profile_id == "generic"
         reached = {m.id: m.actions for m in run.milestones()}
         assert {"screens_5", "screens_10"} <= set(reached)
         assert reached["screens_10"] <= 60

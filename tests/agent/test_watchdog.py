@@ -35,7 +35,7 @@ def test_walking_into_a_wall_escalates_warn_reflect_stuck_and_stops(tmp_path: Pa
         reflections = [e for e in run.memory_events() if e.kind == "reflection"]
         assert [e.step for e in reflections] == [steps[1] + 1]
         assert [c.step for c in run.model_calls() if c.purpose == "reflect"] == [steps[1] + 1]
-        assert run.meta["stuck_at_step"] == steps[2]
+        assert run.meta.stuck_at_step == steps[2]
 
 
 def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:

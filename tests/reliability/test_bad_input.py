@@ -362,7 +362,7 @@ def test_a_rom_titled_like_a_pyboy_game_wrapper_runs_quietly_or_is_refused(
         assert result.returncode == 0, result.stderr
         assert all(x.startswith("notice: ") for x in lines), result.stderr  # nothing from the wrapper
         with animus.open_run(runs / "w") as run:
-            assert run.meta["rom_title"] == title and run.status == "done" and run.totals().steps == 5
+            assert run.meta.rom_title == title and run.status == "done" and run.totals().steps == 5
     else:
         assert result.returncode == 2
         assert [x for x in lines if x.startswith("error: ")] == lines[-1:], result.stderr

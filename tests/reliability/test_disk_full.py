@@ -67,7 +67,7 @@ def test_a_full_disk_stops_the_run_in_one_line_and_resume_finishes_it(
     assert 0 < first < STEPS and deterministic_steps(db) == whole[:first]
     with open_run(db.parent) as run:  # the failed write's status, if it could be written; else the writer is gone
         assert run.status in ("error", "crashed"), run.status
-        assert run.status == "crashed" or "cannot write run" in run.meta["reason"]
+        assert run.status == "crashed" or "cannot write run" in run.meta.reason
 
     resume = ["resume", str(db.parent)]
     again = animus(*resume, preexec=file_size_limit(limit))  # still full: the same clean stop, nothing lost

@@ -81,7 +81,7 @@ def test_the_mock_plays_it_on_the_generic_profile(played: tuple[Path, subprocess
     assert "Traceback" not in result.stderr
     assert "using the generic profile" in result.stderr
     with animus.open_run(run_dir) as run:
-        assert run.meta["profile_id"] == "generic" and run.meta["rom_title"] == "SKETCHPAD"
+        assert run.meta.profile_id == "generic" and run.meta.rom_title == "SKETCHPAD"
         assert run.status == "done" and run.totals().steps == STEPS
         reached = [m.id for m in run.milestones()]
     assert reached[:3] == ["screens_5", "screens_10", "screens_25"], reached  # the screen milestones move

@@ -122,7 +122,7 @@ def test_start_state_starts_from_the_users_state(tmp_path: Path, quest_rom: Path
     )
     assert result.returncode == 0, result.stderr
     with animus.open_run(tmp_path / "s") as run:
-        assert run.meta["start_state"] is True
+        assert run.meta.start_state is True
         first = run.model_calls()[0]
         assert "Area: HOUSE" in json.loads(first.request_delta)[0]["text"], "the first observation is in the house"
 
@@ -159,10 +159,10 @@ def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
     run_animus("run", "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
     with animus.open_run(tmp_path / "w") as run:
         meta = run.meta
-        assert meta["rom_title"] == "ANIMUSQUEST" and meta["profile_id"] == "animus-quest"
-        assert meta["pyboy_version"] == "2.8.1" and meta["state_version"] == 29
-        assert meta["config"]["model"]["name"].startswith("scripted:")
-        assert "system" in meta["prompts"]
+        assert meta.rom_title == "ANIMUSQUEST" and meta.profile_id == "animus-quest"
+        assert meta.pyboy_version == "2.8.1" and meta.state_version == 29
+        assert meta.config["model"]["name"].startswith("scripted:")
+        assert "system" in meta.prompts
         steps = list(run.steps())
         assert [s.step for s in steps] == list(range(1, len(steps) + 1))
         calls = [c for c in run.model_calls() if c.purpose == "act"]

@@ -217,7 +217,7 @@ def test_unknown_rom_falls_back_to_generic_with_a_notice(tmp_path: Path, quest_b
     assert result.returncode == 0, result.stderr
     assert "notice:" in result.stderr and "generic" in result.stderr
     with animus.open_run(tmp_path / "g") as run:
-        assert run.meta["profile_id"] == "generic"
+        assert run.meta.profile_id == "generic"
 
 
 def test_games_and_models_are_listed() -> None:

@@ -127,13 +127,13 @@ class Agent:
             raise StopRun("stopped", self.stop_requested)
         budget, c = self.config.budget, self.counters
         if c.step >= budget.steps:
-            raise BudgetExhausted(f"step budget reached ({budget.steps} steps)")
+            raise BudgetExhausted(f"step budget reached ({budget.steps} steps)", "steps")
         if budget.max_minutes is not None and self.wall_seconds() >= budget.max_minutes * 60:
-            raise BudgetExhausted(f"time budget reached ({budget.max_minutes:g} minutes)")
+            raise BudgetExhausted(f"time budget reached ({budget.max_minutes:g} minutes)", "minutes")
         if budget.max_tokens is not None and c.tokens >= budget.max_tokens:
-            raise BudgetExhausted(f"token budget reached ({c.tokens} of {budget.max_tokens} tokens)")
+            raise BudgetExhausted(f"token budget reached ({c.tokens} of {budget.max_tokens} tokens)", "tokens")
         if budget.max_cost is not None and c.cost >= budget.max_cost:
-            raise BudgetExhausted(f"cost budget reached (${c.cost:.2f} of ${budget.max_cost:.2f})")
+            raise BudgetExhausted(f"cost budget reached (${c.cost:.2f} of ${budget.max_cost:.2f})", "cost")
 
     def observe(self) -> Observation:
         """What the model will be shown: the game state after the last step, progress, and any notices."""
@@ -241,7 +241,7 @@ class Agent:
         if self.on_step is not None:
             self.on_step(self)
         if self.config.stop_on_finish and p.tracker.finished:
-            raise StopRun("done", f"finished: reached the final milestone at step {step}")
+            raise StopRun("done", f"finished: reached the final milestone at step {step}", finished=True)
         if c.bad_streak >= self.config.agent.max_bad_calls:
             raise StopRun("failed", f"{c.bad_streak} bad tool calls in a row (agent.max_bad_calls)")
         if p.alarm is not None and p.alarm.stage == 3:

@@ -27,7 +27,7 @@ from types import FrameType
 from typing import Any
 
 from animus.errors import AnimusError
-from animus.fleet.existing import Found, examine, finished, remove_half
+from animus.fleet.existing import FleetOutcome, Found, examine, finished, remove_half
 from animus.fleet.limits import Gate
 from animus.fleet.plan import Plan, PlannedRun
 from animus.fleet.watch import Display, Row, RunView, read_view
@@ -36,7 +36,9 @@ from animus.fleet.worker import STATE_DIR, STOP_NAME, Job, log_path
 RECORD_NAME = "fleet.json"
 RECORD_FORMAT = 1
 POLL_SECONDS = 1.0  # how often the parent reads the run stores (progress, cost)
-NORMAL, FAILURES, UNFINISHED = ("done", "stuck"), ("failed", "error"), ("stopped", "interrupted", "pending")
+NORMAL: tuple[FleetOutcome, ...] = ("done", "stuck")
+FAILURES: tuple[FleetOutcome, ...] = ("failed", "error")
+UNFINISHED: tuple[FleetOutcome, ...] = ("stopped", "interrupted", "pending")
 
 
 @dataclass
@@ -45,7 +47,7 @@ class RunState:
 
     run: PlannedRun
     group: str | None
-    outcome: str = "pending"
+    outcome: FleetOutcome = "pending"
     reason: str = ""
     attempts: int = 0  # worker sessions started by this fleet invocation
     restarts: int = 0  # of those, after a worker died
@@ -149,16 +151,16 @@ class Fleet:
             found = examine(run_dir)
         except AnimusError as exc:  # e.g. a worker of a cancelled Ray task still holds it
             found, error = Found("none"), error or str(exc)
-        status = found.status if found.kind == "run" else ""
+        status = found.status if found.kind == "run" else None
         if finished(found, st.run.config.budget.steps):
-            st.outcome = status if status in NORMAL + FAILURES else "done"
+            st.outcome = status if status is not None and status in NORMAL + FAILURES else "done"
             st.reason = found.reason
         elif self.stopping:
             st.outcome = "stopped" if status == "stopped" else "interrupted"
             st.reason = (
                 found.reason if status == "stopped" else f"its worker ended in the stop ({error or 'no end recorded'})"
             )
-        elif died or (error is None and status in ("running", "")):
+        elif died or (error is None and status in ("running", None)):
             if st.restarts < self.max_restarts:
                 st.restarts += 1
                 st.outcome, st.reason = "pending", f"worker died ({error or 'no end recorded'}); restarting"

@@ -8,6 +8,9 @@ Contracts:
   `half`: `remove_half` deletes it so that it can be started again. Nothing else is ever deleted.
 - `finished` is the fleet's rule for skipping a run: status `failed` or `stuck`; `done` except when the step
   budget ended it and the plan now allows more steps; or at least as many steps as the budget.
+- A run's status is a `RunStatus` (animus.runs.meta); the fleet's word for a run, `FleetOutcome`, adds two that only
+  the fleet knows: `pending` (not started yet by this invocation, or to be restarted) and `interrupted` (its worker
+  ended while the fleet was stopping, before the run recorded an end).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any, Literal
 from animus.config import RunConfig
 from animus.errors import ConfigError, RunError
 from animus.runs.lock import LOCK_NAME, is_locked
-from animus.runs.store import DB_NAME, RunStore
+from animus.runs.meta import Budget, RunStatus
+from animus.runs.reader import DB_NAME, RunReader
 
 # What a run directory may hold when its creation was cut short (SQLite's side files, the lock, the profile).
 _CREATION_FILES = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", LOCK_NAME, "profile.toml"}
@@ -33,9 +37,15 @@ class Found:
     """A run directory's state: `kind` is `none`, `half` or `run`; for a run, its stored status and progress."""
 
     kind: Literal["none", "half", "run"]
-    status: str = ""
+    status: RunStatus | None = None
     reason: str = ""
     steps: int = 0
+    finished: bool = False  # the run ended because it reached its final milestone
+    budget: Budget | None = None  # the budget that ended it
+
+
+FleetOutcome = RunStatus | Literal["pending", "interrupted"]
+"""How the fleet sees a run: its `RunStatus`, or `pending` / `interrupted` (see the module docstring)."""
 
 
 def examine(run_dir: Path, config: RunConfig | None = None) -> Found:
@@ -54,9 +64,9 @@ def examine(run_dir: Path, config: RunConfig | None = None) -> Found:
     if _empty_store(run_dir / DB_NAME):  # killed before the schema was written
         return Found("half")
     try:
-        with RunStore.open(run_dir) as store:
+        with RunReader.open(run_dir) as store:
             meta = store.meta()
-            if "config" not in meta:
+            if not meta.config:
                 return Found("half")
             try:
                 store.keyframe_at_or_before(0)
@@ -68,8 +78,8 @@ def examine(run_dir: Path, config: RunConfig | None = None) -> Found:
     except (sqlite3.DatabaseError, ValueError) as exc:
         raise RunError(f"run {run_dir} cannot be read ({exc}): move it away, or use another --runs-dir.") from None
     if config is not None:
-        _check_same_config(run_dir, meta["config"], config)
-    return Found("run", str(meta.get("status", "")), str(meta.get("reason", "")), steps)
+        _check_same_config(run_dir, dict(meta.config), config)
+    return Found("run", meta.status, meta.reason, steps, meta.finished, meta.budget)
 
 
 def remove_half(run_dir: Path) -> None:
@@ -84,7 +94,7 @@ def finished(found: Found, budget_steps: int) -> bool:
     if found.status in ("failed", "stuck"):
         return True
     if found.status == "done":
-        return not (found.reason.startswith("step budget") and found.steps < budget_steps)
+        return not (found.budget == "steps" and found.steps < budget_steps)
     return found.steps >= budget_steps
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from animus.errors import RunError
-from animus.runs.lock import is_locked
+from animus.fleet.existing import FleetOutcome
+from animus.runs.catalog import live_status
+from animus.runs.meta import RunStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 class RunView:
     """A run as its store says now."""
 
-    status: str  # the stored status; `running` whose writer is gone reads `crashed`
+    status: RunStatus  # the stored status; `running` whose writer is gone reads `crashed`
     reason: str
     steps: int
     milestones: int
@@ -42,28 +44,25 @@ class RunView:
 
 def read_view(run_dir: Path) -> RunView | None:
     """A snapshot of the run in `run_dir`, or None when it has no readable store yet."""
-    from animus.runs.store import DB_NAME, RunStore
+    from animus.runs.reader import DB_NAME, RunReader
 
     if not (run_dir / DB_NAME).is_file():
         return None
     try:
-        with RunStore.open(run_dir) as store:
+        with RunReader.open(run_dir) as store:
             meta = store.meta()
-            if "config" not in meta:
+            if not meta.config:
                 return None
             totals = store.totals()
             reached = len(store.milestones())
     except (RunError, sqlite3.Error, ValueError):  # being created, or not yet readable
         return None
-    status = str(meta.get("status", "?"))
-    if status == "running" and not is_locked(run_dir):
-        status = "crashed"
     return RunView(
-        status=status,
-        reason=str(meta.get("reason", "")),
+        status=live_status(run_dir, meta.status),
+        reason=meta.reason,
         steps=totals.steps,
         milestones=reached,
-        milestone_total=int(meta.get("milestone_count", 0)),
+        milestone_total=meta.milestone_count,
         cost=float(totals.cost),
         unpriced_calls=int(totals.unpriced_calls),
     )
@@ -76,7 +75,7 @@ class Row:
     name: str
     label: str
     seed: int
-    outcome: str  # the fleet's word for the run: pending, running, done, stuck, failed, error, stopped, ...
+    outcome: FleetOutcome  # the fleet's word for the run (fleet/existing.py)
     view: RunView | None
     budget: int  # the plan's step budget (a resumed run's store keeps the one it was created with)
 

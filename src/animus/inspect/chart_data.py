@@ -23,8 +23,8 @@ from pathlib import Path
 
 from animus.errors import BadInputError, RunError
 from animus.games import Profile, load_profile
+from animus.runs.reader import RunReader
 from animus.runs.rows import BranchRow, MilestoneRow
-from animus.runs.store import RunStore
 
 PROFILE_FILE = "profile.toml"  # written by the runner beside run.db: the exact profile the run played with
 
@@ -111,7 +111,7 @@ class Group:
 def read_run(run_dir: Path) -> RunSeries:
     """Read one run's meta, milestones, profile and last step. `RunError` when any of them cannot be read."""
     try:
-        with RunStore.open(run_dir) as store:
+        with RunReader.open(run_dir) as store:
             meta = store.meta()
             rows = store.milestones()
             last = store.step(store.last_step())
@@ -128,12 +128,12 @@ def read_run(run_dir: Path) -> RunSeries:
     reached = tuple(Reached(order[r.id], r, r.actions + _spent_before(forks, r.step)) for r in rows if r.id in order)
     last_actions = last.actions if last is not None else 0
     return RunSeries(
-        id=str(meta.get("id") or run_dir.name),
+        id=meta.id,
         path=run_dir,
-        label=str(meta.get("label") or meta.get("model") or run_dir.name),
-        model=str(meta.get("model", "?")),
-        seed=meta.get("seed"),
-        status=str(meta.get("status", "?")),
+        label=meta.group_label,
+        model=meta.model or "?",
+        seed=meta.seed,
+        status=meta.status,
         profile=profile,
         reached=reached,
         last_actions=last_actions,

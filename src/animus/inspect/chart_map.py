@@ -4,7 +4,7 @@ Contracts:
 - A profile's `[position] fields` give the map id (the first field) and x and y (the next two). A profile with
   fewer than three position fields, or one whose position is the screen hash (`generic`), has no map position:
   `BadInputError`.
-- Unlike the progress chart, this scans every step of every run (`RunStore.steps()`), once. A step whose x or y
+- Unlike the progress chart, this scans every step of every run (`RunReader.steps()`), once. A step whose x or y
   is not an integer is skipped.
 - Map names come from the profile's `[maps]` table named by the map field's `map` key, else the id is used.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from animus.errors import BadInputError, ProfileError, RunError
 from animus.games import GameState, Profile
-from animus.runs.store import RunStore
+from animus.runs.reader import RunReader
 
 SCREEN = "screen"  # the pseudo-field of a position that is the screen hash, not a place
 
@@ -67,7 +67,7 @@ def count_visits(run_dirs: Sequence[Path], profiles: Sequence[Profile]) -> list[
     for run_dir, profile in zip(run_dirs, profiles, strict=True):
         map_fields(profile)  # every run must have a map position, not only the first
         try:
-            with RunStore.open(run_dir) as store:
+            with RunReader.open(run_dir) as store:
                 for row in store.steps():
                     position = GameState.from_json(row.state).position
                     if position is None or len(position) < 3:

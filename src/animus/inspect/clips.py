@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from animus.errors import BadInputError
 from animus.inspect.frames import FrameSource
 from animus.inspect.output import check_writable, write_output
-from animus.runs.store import RunStore
+from animus.runs.reader import RunReader
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -27,7 +27,7 @@ def write_frame(run_dir: Path, step: int, out: Path, scale: int = 1, rom: str | 
     check_writable(out, "the frame")
     if out.suffix.lower() != ".png":
         raise BadInputError(f"{out}: a frame is written as PNG; name the output *.png.")
-    with RunStore.open(run_dir) as store, FrameSource(store, rom) as frames:
+    with RunReader.open(run_dir) as store, FrameSource(store, rom) as frames:
         data = frames.png(step, scale)
     write_output(out, data, "the frame")
 
@@ -54,7 +54,7 @@ def write_clip(
     if kind == "MP4":
         _ffmpeg()  # fail before any work when the extra is missing
     images = []
-    with RunStore.open(run_dir) as store, FrameSource(store, rom) as frames:
+    with RunReader.open(run_dir) as store, FrameSource(store, rom) as frames:
         last = store.last_step()
         if stop > last:
             raise BadInputError(f"--to {stop}: this run has steps 0-{last}.")
@@ -73,7 +73,7 @@ def write_clip(
     return len(images)
 
 
-def _action(store: RunStore, step: int) -> str:
+def _action(store: RunReader, step: int) -> str:
     row = store.step(step)
     if row is None:
         return "start"

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from animus.inspect.output import check_writable, write_output
-from animus.runs.store import RunStore
+from animus.runs.reader import RunReader
 
 _JSON_COLUMNS = {"inputs", "tool_results", "state", "request_delta", "reply"}
 
 
 def export_run(run_dir: Path, out: TextIO) -> int:
     """Write the run at `run_dir` to `out` as JSON lines; return the number of lines written."""
-    with RunStore.open(run_dir) as store:
+    with RunReader.open(run_dir) as store:
         lines = 0
 
         def write(kind: str, row: dict[str, Any]) -> None:
@@ -30,7 +30,7 @@ def export_run(run_dir: Path, out: TextIO) -> int:
             out.write(json.dumps(record) + "\n")
             lines += 1
 
-        write("meta", store.meta())
+        write("meta", store.meta().to_json())
         for step in store.steps():
             write("step", asdict(step))
         for call in store.calls():

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from animus.agent.tools import InputOp, apply_ops
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import RunError
-from animus.runs.store import RunStore
+from animus.runs.meta import RunMeta
+from animus.runs.reader import RunReader
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
 
 
-def run_rom(meta: dict[str, object], rom: str | Path | None = None) -> Path:
+def run_rom(meta: RunMeta, rom: str | Path | None = None) -> Path:
     """The ROM a run played: `rom` if given, else the stored path, else the bundled cartridge if its hash matches.
 
     Raises `RomError` for a `rom` that is missing or not a ROM, and `RunError` for a `rom` that is another ROM or
     when neither the stored path nor the bundled cartridge has the run's sha256.
     """
-    want = str(meta.get("rom_sha256", ""))
+    want = meta.rom_sha256
     if rom is not None:  # the user named it: say what is wrong with it, not that the run's ROM was not found
         _, info = read_rom(rom)
         if info.sha256 != want:
@@ -39,7 +40,7 @@ def run_rom(meta: dict[str, object], rom: str | Path | None = None) -> Path:
                 f"{want[:12]}…): give the run's own ROM."
             )
         return Path(rom)
-    for path in (Path(str(meta.get("rom_path", ""))), bundled_rom()):
+    for path in (Path(meta.rom_path), bundled_rom()):
         if path.is_file() and read_rom(path)[1].sha256 == want:
             return path
     raise RunError(f"cannot find the ROM this run played (sha256 {want[:12]}…): pass it with --rom PATH.")
@@ -48,7 +49,7 @@ def run_rom(meta: dict[str, object], rom: str | Path | None = None) -> Path:
 class FrameSource:
     """Frames of one run, by step (0 is the start state). Open it with a read-only store; `close` when done."""
 
-    def __init__(self, store: RunStore, rom: str | Path | None = None, cache: int = 32) -> None:
+    def __init__(self, store: RunReader, rom: str | Path | None = None, cache: int = 32) -> None:
         from animus.emulator.gameboy import GameBoy
 
         self.store = store

@@ -5,7 +5,7 @@ Contracts:
   path against a fixed table: `/`, `/static/<name>` for the names in `STATIC` only, and the `/api/...` routes
   below. No filesystem path is ever built from a URL, and percent-escapes are never decoded in the path, so
   `..`, `%2e%2e`, `%2f`, double encodings and absolute paths can only reach the 404 answer. The run's files
-  (run.db and the rest) are never served; the API reads them through `RunStore`, read-only.
+  (run.db and the rest) are never served; the API reads them through `RunReader`, read-only.
 - GET and HEAD only; every other method gets 405. An error inside a handler answers 500 (or 404 for a step the
   run does not have) with one short line, never a traceback, and the server goes on.
 - It binds 127.0.0.1 on a free port by default. On a loopback address it also refuses requests whose Host header
@@ -42,7 +42,7 @@ from urllib.parse import parse_qs
 from animus.errors import RunError
 from animus.inspect import viewer_data as data
 from animus.inspect.frames import FrameSource, run_rom
-from animus.runs.store import RunStore
+from animus.runs.reader import RunReader
 
 # The shipped static files: URL name -> content type. Nothing outside this table is ever served.
 STATIC: dict[str, str] = {
@@ -112,7 +112,7 @@ class FrameWorker:
 
     def _open(self) -> FrameSource:
         if self._source is None:
-            store = RunStore.open(self._run_dir)
+            store = RunReader.open(self._run_dir)
             try:
                 self._source = FrameSource(store, self._rom)
             except BaseException:
@@ -184,7 +184,7 @@ def make_server(run_dir: Path, host: str = "127.0.0.1", port: int = 0, rom: str 
     (pass `rom` for a ROM that moved). Stop it with `shutdown()` (from another thread) and then `close()`.
     """
     run_dir = Path(run_dir)
-    with RunStore.open(run_dir) as store:
+    with RunReader.open(run_dir) as store:
         rom_path = run_rom(store.meta(), rom)
     try:
         server = ViewerServer(run_dir, host, port, rom_path)
@@ -337,7 +337,7 @@ class ViewerHandler(BaseHTTPRequestHandler):
         if name == "frame":
             png = self.server.frames.png(int(groups[0]))
             return HTTPStatus.OK, png, "image/png"
-        with RunStore.open(self.server.run_dir) as store:
+        with RunReader.open(self.server.run_dir) as store:
             log = self.server.memory
             log.refresh(store)
             payload: Any

@@ -18,8 +18,8 @@ from animus.agent.tools import InputOp, apply_ops
 from animus.games import Tracker, load_profile
 from animus.inspect.frames import run_rom
 from animus.runs import health
+from animus.runs.reader import RunReader
 from animus.runs.runner import PROFILE_FILE
-from animus.runs.store import RunStore
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
     """Re-simulate the run at `run_dir` from keyframe 0 and check every step against the store."""
     from animus.emulator.gameboy import GameBoy
 
-    with RunStore.open(run_dir) as store:
+    with RunReader.open(run_dir) as store:
         health.check(store, deep=True)  # damage SQLite would not notice in the rows the re-simulation reads
         profile = load_profile(str(run_dir / PROFILE_FILE))
         stored = {m.id: m for m in store.milestones()}

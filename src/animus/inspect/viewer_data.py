@@ -1,7 +1,7 @@
 """What the replay viewer's JSON API returns, read from a run directory alone.
 
 Contracts:
-- Every function takes an open, read-only `RunStore` and returns plain JSON-ready values; nothing here writes.
+- Every function takes an open, read-only `RunReader` and returns plain JSON-ready values; nothing here writes.
 - Step 0 is the start state: it has a frame but no step row and no model call.
 - The memory at step N is what the events with `step <= N` leave: the latest summary and the notes replayed in
   event order (`Notes.replay`), exactly as the run rebuilds them on resume.
@@ -19,8 +19,8 @@ from animus.agent.types import Reply, ToolResult
 from animus.errors import ProfileError
 from animus.games import GameState
 from animus.memory import Notes
+from animus.runs.reader import RunReader
 from animus.runs.rows import MemoryEventRow, MilestoneRow, ModelCallRow, StepRow
-from animus.runs.store import RunStore
 
 JSONDict = dict[str, Any]
 
@@ -35,23 +35,24 @@ SNIPPET_CHARS = 60  # context on each side of a search hit
 # -- meta and the timeline ---------------------------------------------------------------------------------------
 
 
-def meta_payload(store: RunStore, log: MemoryLog) -> JSONDict:
+def meta_payload(store: RunReader, log: MemoryLog) -> JSONDict:
     """The run at a glance: identity, status, size, totals, milestones and watchdog events."""
     meta = store.meta()
     totals = store.totals()
     return {
-        "id": meta.get("id"),
-        "model": meta.get("model"),
-        "label": meta.get("label"),
-        "seed": meta.get("seed"),
-        "profile_name": meta.get("profile_name"),
-        "rom_title": meta.get("rom_title"),
-        "status": meta.get("status"),
-        "reason": meta.get("reason"),
-        "created_at": meta.get("created_at"),
-        "ended_at": meta.get("ended_at"),
-        "milestone_count": meta.get("milestone_count"),
-        "stuck_at_step": meta.get("stuck_at_step"),
+        "id": meta.id,
+        "model": meta.model,
+        "label": meta.group_label,
+        "seed": meta.seed,
+        "profile_name": meta.profile_name,
+        "rom_title": meta.rom_title,
+        "status": meta.status,
+        "reason": meta.reason,
+        "finished": meta.finished,
+        "created_at": meta.created_at,
+        "ended_at": meta.ended_at,
+        "milestone_count": meta.milestone_count,
+        "stuck_at_step": meta.stuck_at_step,
         "last_step": store.last_step(),
         "totals": {
             "steps": totals.steps,
@@ -65,7 +66,7 @@ def meta_payload(store: RunStore, log: MemoryLog) -> JSONDict:
     }
 
 
-def steps_payload(store: RunStore, log: MemoryLog, start: int, limit: int) -> JSONDict:
+def steps_payload(store: RunReader, log: MemoryLog, start: int, limit: int) -> JSONDict:
     """Compact summaries of steps `start`.. (at most `limit`), with the markers at or after `start`.
 
     A page polls this with `start` = its last known step + 1 to learn what a live run committed since.
@@ -74,9 +75,8 @@ def steps_payload(store: RunStore, log: MemoryLog, start: int, limit: int) -> JS
     limit = max(0, min(limit, STEPS_LIMIT))
     last = store.last_step()
     steps = [step_summary(row) for row in store.steps(start, start + limit - 1)] if limit else []
-    meta = store.meta()
     return {
-        "status": meta.get("status"),
+        "status": store.meta().status,
         "last_step": last,
         "steps": steps,
         "milestones": [milestone_json(m) for m in store.milestones() if m.step >= start],
@@ -126,7 +126,7 @@ def event_json(e: MemoryEventRow) -> JSONDict:
 # -- one step ------------------------------------------------------------------------------------------------------
 
 
-def step_payload(store: RunStore, log: MemoryLog, step: int) -> JSONDict | None:
+def step_payload(store: RunReader, log: MemoryLog, step: int) -> JSONDict | None:
     """Everything about `step`, or None when the run has no such step (yet)."""
     if step == 0:
         return {
@@ -194,7 +194,7 @@ def step_payload(store: RunStore, log: MemoryLog, step: int) -> JSONDict | None:
     }
 
 
-def fork_json(store: RunStore, step: int) -> JSONDict | None:
+def fork_json(store: RunReader, step: int) -> JSONDict | None:
     """The best-of-N fork that played `step`: every branch with its score and outcome, and what each unchosen one
     did (its inputs and its act replies, step by step). None for a step no fork played."""
     fork = store.fork_of(step)
@@ -280,7 +280,7 @@ class MemoryLog:
         self._rows: list[MemoryEventRow] = []
         self._last_id = 0
 
-    def refresh(self, store: RunStore) -> None:
+    def refresh(self, store: RunReader) -> None:
         """Read the events committed since the last refresh."""
         with self._lock:
             new = store.memory_events(after_id=self._last_id)
@@ -322,7 +322,7 @@ def memory_payload(log: MemoryLog, step: int, max_chars: int = 10**9) -> JSONDic
 # -- search ----------------------------------------------------------------------------------------------------------
 
 
-def search_payload(store: RunStore, query: str, limit: int = SEARCH_LIMIT) -> JSONDict:
+def search_payload(store: RunReader, query: str, limit: int = SEARCH_LIMIT) -> JSONDict:
     """Calls whose thinking or reply text contains `query` (case-insensitive), in step order, at most `limit`."""
     needle = query.strip().lower()
     hits: list[JSONDict] = []

@@ -2,7 +2,7 @@
 
     import animus
     run = animus.open_run("runs/20261122-093000-random-s0-1234")
-    run.meta["rom_sha256"], run.status
+    run.meta.rom_sha256, run.status        # RunMeta (runs/meta.py), RunStatus
     for step in run.steps(): ...          # StepRow, in order
     run.milestones()                      # MilestoneRow, in the order reached
     run.model_calls()                     # ModelCallRow, in order
@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from animus.agent.types import Reply
 from animus.games import GameState
 from animus.runs import health
 from animus.runs.catalog import live_status
+from animus.runs.meta import RunMeta, RunStatus
+from animus.runs.reader import RunReader
 from animus.runs.rows import BranchRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
-from animus.runs.store import RunStore
 
 
 class Run:
@@ -31,15 +31,22 @@ class Run:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._store = RunStore.open(self.path)
+        self._store = RunReader.open(self.path)
         with self._store.failures():
-            self.meta: dict[str, Any] = self._store.meta()
-        """Provenance: config, seed, model, label, ROM sha256 and title, PyBoy and Animus versions, status..."""
+            self.meta: RunMeta = self._store.meta()
+        """Provenance as it was when the run was opened: config, seed, model, label, ROM, versions, status..."""
 
     @property
-    def status(self) -> str:
-        """`running`, `done`, `stopped`, `failed`, or `crashed` (a running run whose writer died)."""
-        return live_status(self.path, self._store.meta().get("status", "?"))
+    def status(self) -> RunStatus:
+        """The run's status now (see `RunStatus`): a `running` run whose writer died reads `crashed`."""
+        with self._store.failures():
+            return live_status(self.path, self._store.meta().status)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run ended because it reached its final milestone."""
+        with self._store.failures():
+            return self._store.meta().finished
 
     def steps(self, start: int = 1, stop: int | None = None) -> Iterator[StepRow]:
         return self._store.steps(start, stop)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from animus.errors import RunError
 from animus.runs.lock import is_locked
-from animus.runs.store import DB_NAME, RunStore
+from animus.runs.meta import RunStatus
+from animus.runs.reader import DB_NAME, RunReader
 
 DEFAULT_RUNS_DIR = Path("runs")
 
@@ -25,7 +26,7 @@ class RunSummary:
     actions: int
     milestones: int
     milestone_total: int
-    status: str
+    status: RunStatus
     reason: str
 
 
@@ -45,7 +46,7 @@ def find_runs(root: Path) -> list[Path]:
     return found
 
 
-def live_status(run_dir: Path, status: str) -> str:
+def live_status(run_dir: Path, status: RunStatus) -> RunStatus:
     """The stored status, except that a `running` run whose writer is gone is `crashed`."""
     if status == "running" and not is_locked(run_dir):
         return "crashed"
@@ -53,20 +54,20 @@ def live_status(run_dir: Path, status: str) -> str:
 
 
 def summarize(run_dir: Path) -> RunSummary:
-    with RunStore.open(run_dir) as store:
+    with RunReader.open(run_dir) as store:
         meta = store.meta()
         totals = store.totals()
         reached = len(store.milestones())
     return RunSummary(
         id=run_dir.name,
         path=run_dir,
-        game=meta.get("profile_id", "?"),
-        model=meta.get("model", "?"),
-        label=meta.get("label", ""),
+        game=meta.profile_id or "?",
+        model=meta.model or "?",
+        label=meta.label,
         steps=totals.steps,
         actions=totals.actions,
         milestones=reached,
-        milestone_total=int(meta.get("milestone_count", 0)),
-        status=live_status(run_dir, meta.get("status", "?")),
-        reason=meta.get("reason", ""),
+        milestone_total=meta.milestone_count,
+        status=live_status(run_dir, meta.status),
+        reason=meta.reason,
     )

@@ -61,10 +61,10 @@ class EventHook:
 
         agent.on_step = on_step
 
-    def ended(self, status: str, reason: str) -> None:
-        """The run stopped with `status` and `reason` (as recorded): send the matching event, if any."""
+    def ended(self, status: str, reason: str, finished: bool = False) -> None:
+        """The run stopped with `status`, `reason` and `finished` (as recorded): send the matching event, if any."""
         if status == "done":
-            self.send("finished" if reason.startswith("finished") else "budget", status, reason)
+            self.send("finished" if finished else "budget", status, reason)
         elif status in ("failed", "error"):
             self.send("failed", status, reason)
         elif status == "stuck" and (self.agent is None or self._stuck_sent_at != len(self.agent.tracker.reached)):

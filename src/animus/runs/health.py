@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from animus.errors import AnimusError, RunError, StateError, StoreWriteError
 
 if TYPE_CHECKING:
-    from animus.runs.store import RunStore
+    from animus.runs.reader import RunReader
 
 FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 DENIED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -67,7 +67,7 @@ def damaged(run_dir: Path, detail: str) -> RunError:
     )
 
 
-def check(store: RunStore, deep: bool = False) -> None:
+def check(store: RunReader, deep: bool = False) -> None:
     """Raise `RunError` if the store is damaged (see the module docstring for what `deep` adds)."""
     problems = store.quick_check()
     if problems:
@@ -76,7 +76,7 @@ def check(store: RunStore, deep: bool = False) -> None:
         return
     from animus.emulator.savestate import SaveState
 
-    rom = store.meta().get("rom_sha256")
+    rom = store.meta().rom_sha256
     for step, _ in store.keyframe_steps():
         keyframe = store.keyframe_at_or_before(step)
         try:

@@ -22,7 +22,7 @@ def edit_note(run_dir: Path, key: str, text: str | None) -> int:
     with RunStore.open(run_dir) as store:
         from animus.config import config_from_dict
 
-        config = config_from_dict(store.meta()["config"])
+        config = config_from_dict(dict(store.meta().config))
         notes = rebuild_notes(store, config)
         try:
             if text is None:

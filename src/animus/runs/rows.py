@@ -1,4 +1,8 @@
-"""The rows of a run store, as frozen dataclasses. Field names match the SQLite columns (see `schema.py`)."""
+"""The rows of a run store, as frozen dataclasses. Field names are the SQLite columns' names (see `schema.py`).
+
+Rows map to SQL by name, both ways (reader.py, store.py): the order of the fields is free. A column that an older
+schema lacks must have a default here, which is what a reader of such a store gets; the comment says so.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ class StepRow:
     state: str  # GameState JSON
     wall_seconds: float
     created_at: float
-    text_sha: str | None = None  # in the database only: the state's text is in `texts` (schema 5, texts.py)
+    text_sha: str | None = None  # in the database only: the state's text is in `texts` (schema 5; before: None)
 
     def input_ops(self) -> list[tuple[tuple[str, ...], int, int]]:
         """The inputs as (buttons, hold, wait) triples; empty buttons means wait(frames=wait)."""
@@ -49,7 +53,7 @@ class ModelCallRow:
     cost: float | None  # None: the config has no price for this model
     latency_seconds: float
     created_at: float
-    context_tokens: int = 0  # the request's estimated input tokens (schema 2)
+    context_tokens: int = 0  # the request's estimated input tokens (schema 2; before: 0, unknown)
 
     @property
     def tokens(self) -> int:
@@ -142,6 +146,9 @@ class Totals:
     branch_actions: int = 0  # actions played by branches that were not chosen (best-of-N runs)
 
 
-def row_values(row: Any) -> tuple[Any, ...]:
-    """A row dataclass's values in column order, for INSERT."""
-    return tuple(row.__dict__.values())
+def row_dict(row: Any, skip: str | None = None) -> dict[str, Any]:
+    """A row dataclass's values by column name, for INSERT (less `skip`, e.g. an id the database assigns)."""
+    values = dict(row.__dict__)
+    if skip is not None:
+        del values[skip]
+    return values

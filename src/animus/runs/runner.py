@@ -32,13 +32,14 @@ from animus.agent.scorers import create_scorer
 from animus.agent.watchdog import Watchdog
 from animus.config import RunConfig, config_from_dict
 from animus.emulator import bundled_rom, read_rom
-from animus.errors import ModelInterrupted, RunError, StateError, StopRun
+from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
 from animus.games import Tracker, choose_profile, load_profile
 from animus.memory import Notes
 from animus.memory.context import Context
 from animus.memory.tokens import HeuristicEstimator
 from animus.runs import health, rebuild
 from animus.runs.lock import is_locked
+from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
@@ -54,11 +55,14 @@ class RunEnd:
     """How a session of a run ended."""
 
     run_dir: Path
-    status: str
+    status: RunStatus
     reason: str
     steps: int
     actions: int
     milestones: int
+    finished: bool = False  # it ended because its final milestone was reached
+    budget: Budget | None = None  # the budget that ended it
+    complete: bool = False  # resume found nothing left to play (finished, or its step budget used up)
 
 
 OnStart = Callable[[Agent], None]
@@ -104,31 +108,31 @@ def start_run(
         raise
     try:
         _write_profile(run_dir, profile.source)
-        store.set_meta(
-            id=run_dir.name,
-            schema_version=SCHEMA_VERSION,
-            animus_version=__version__,
-            git_commit=_git_commit(),
-            config=json.loads(config.to_json()),
-            label=config.group_label,
-            model=config.model.name,
-            seed=config.seed,
-            profile_id=profile.id,
-            profile_name=profile.name,
-            profile_hash=profile.content_hash,
-            milestone_count=len(profile.milestones),
-            prompts=prompts.TEMPLATES,
-            rom_path=str(rom_path),
-            rom_sha256=rom.sha256,
-            rom_title=rom.title,
-            pyboy_version=version("pyboy"),
-            start_state=start_state is not None,
-            created_at=time.time(),
-            status="running",
-            reason="",
+        store.write_meta(
+            RunMeta(
+                id=run_dir.name,
+                schema_version=SCHEMA_VERSION,
+                animus_version=__version__,
+                git_commit=_git_commit(),
+                config=json.loads(config.to_json()),
+                label=config.group_label,
+                model=config.model.name,
+                seed=config.seed,
+                profile_id=profile.id,
+                profile_name=profile.name,
+                profile_hash=profile.content_hash,
+                milestone_count=len(profile.milestones),
+                prompts=prompts.TEMPLATES,
+                rom_path=str(rom_path),
+                rom_sha256=rom.sha256,
+                rom_title=rom.title,
+                pyboy_version=version("pyboy"),
+                state_version=gb.state_version,
+                start_state=start_state is not None,
+                created_at=time.time(),
+            )
         )
         with gb:
-            store.set_meta(state_version=gb.state_version)
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
             est = HeuristicEstimator()
             parts = Parts(
@@ -188,7 +192,7 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
                 alarm=alarm,
             )
             agent = Agent(parts, counters, timing)
-            store.set_meta(status="running", reason="")
+            store.set_meta(**running_values())
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the store could not be written or read (a full disk, a damaged page)
         raise health.failure(run_dir, exc) from None
@@ -221,11 +225,13 @@ def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) ->
             _record_end(store, "error", str(problem))
             raise problem from None
         except BaseException as exc:
-            store.set_meta(status="failed", reason=f"{type(exc).__name__}: {exc}", ended_at=time.time())
+            store.set_meta(**end_values("failed", f"{type(exc).__name__}: {exc}", at=time.time()))
             raise
-    store.set_meta(status=stop.status, reason=stop.reason, ended_at=time.time())
+    budget = stop.budget if isinstance(stop, BudgetExhausted) else None
+    store.set_meta(**end_values(stop.status, stop.reason, finished=stop.finished, budget=budget, at=time.time()))
     c = agent.counters
-    return RunEnd(store.run_dir, stop.status, stop.reason, c.step, c.actions, len(agent.tracker.reached))
+    reached = len(agent.tracker.reached)
+    return RunEnd(store.run_dir, stop.status, stop.reason, c.step, c.actions, reached, stop.finished, budget)
 
 
 @contextmanager
@@ -251,41 +257,41 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
             signal.signal(s, h)
 
 
-def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[dict[str, Any], RunConfig, int, Path | None]:
+def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[RunMeta, RunConfig, int, Path | None]:
     """The run's meta, its config with the budgets raised, its last step and the ROM to play it on (None when
     nothing is left to play). `RunError` for a run that cannot be resumed: one cut short while it was created, or
     whose ROM is gone or changed."""
     run_dir, meta = store.run_dir, store.meta()
-    if "config" not in meta or (store.last_step() == 0 and not store.keyframe_steps()):
+    if not meta.config or (store.last_step() == 0 and not store.keyframe_steps()):
         raise RunError(
             f"run {run_dir} was cut short while it was being created (nothing was played): delete it and start "
             "the run again."
         )
-    stored = dict(meta["config"])
+    stored = dict(meta.config)
     stored["budget"] = {**stored["budget"], **{k: v for k, v in (budget or {}).items() if v is not None}}
     config = config_from_dict(stored)
     last = store.last_step()
-    if (meta["status"] == "done" and meta["reason"].startswith("finished")) or last >= config.budget.steps:
+    if meta.finished or last >= config.budget.steps:
         return meta, config, last, None
     rom_path = Path(config.rom) if config.rom else bundled_rom()
     if not rom_path.is_file():
         raise RunError(
-            f"cannot find the ROM this run played ({rom_path}, sha256 {meta['rom_sha256'][:12]}…): put it back "
+            f"cannot find the ROM this run played ({rom_path}, sha256 {meta.rom_sha256[:12]}…): put it back "
             "at that path to resume."
         )
     _, rom = read_rom(rom_path)
-    if rom.sha256 != meta["rom_sha256"]:
+    if rom.sha256 != meta.rom_sha256:
         raise RunError(
-            f"{rom_path} is not the ROM this run played (sha256 {rom.sha256[:12]}… vs {meta['rom_sha256'][:12]}…):"
+            f"{rom_path} is not the ROM this run played (sha256 {rom.sha256[:12]}… vs {meta.rom_sha256[:12]}…):"
             " restore the original ROM file to resume."
         )
     return meta, config, last, rom_path
 
 
-def _record_end(store: RunStore, status: str, reason: str) -> bool:
+def _record_end(store: RunStore, status: RunStatus, reason: str) -> bool:
     """Record how the run ended, if the store can still be written; False if it cannot."""
     try:
-        store.set_meta(status=status, reason=reason, ended_at=time.time())
+        store.set_meta(**end_values(status, reason, at=time.time()))
     except sqlite3.Error:  # the disk is still full: the run then lists as `crashed`, which resumes all the same
         return False
     return True
@@ -298,11 +304,10 @@ def _write_profile(run_dir: Path, source: str) -> None:
         raise health.failure(run_dir, exc) from None
 
 
-def _complete(store: RunStore, run_dir: Path, meta: dict[str, Any], last: int) -> RunEnd:
-    totals = store.totals()
-    return RunEnd(
-        run_dir, "complete", meta["reason"] or "step budget reached", last, totals.actions, len(store.milestones())
-    )
+def _complete(store: RunStore, run_dir: Path, meta: RunMeta, last: int) -> RunEnd:
+    reason, totals = meta.reason or "step budget reached", store.totals()
+    reached = len(store.milestones())
+    return RunEnd(run_dir, meta.status, reason, last, totals.actions, reached, meta.finished, meta.budget, True)
 
 
 # -- small helpers ---------------------------------------------------------------------------------------------------

@@ -5,54 +5,50 @@ Contracts:
 - `record_call` commits a model call on its own, before its tools run; `record_step` commits everything a step
   produced in ONE transaction. A crash, kill -9 or Ctrl-C therefore never loses a committed step, and never leaves
   half a step.
-- Readers (charts, replay, `animus runs`) may open the database while a writer is running.
+- Readers (charts, replay, `animus runs`) open it with `RunReader` (reader.py), also while a writer is running;
+  `RunStore` is a `RunReader` that also writes. Opening it to write migrates an older schema forward.
+- Inserts name their columns: a row dataclass maps to SQL by field name (`rows.py`), so the order of its fields does
+  not matter and a field added with a default needs only its migration.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import fields
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from animus import faults
 from animus.errors import RunError
-from animus.runs import health, texts
+from animus.runs import health, meta, texts
 from animus.runs.lock import RunLock
+from animus.runs.reader import DB_NAME, RunReader, _not_text
 from animus.runs.rows import (
-    BranchRow,
     KeyframeRow,
     MemoryEventRow,
     MilestoneRow,
     ModelCallRow,
     PlayedBranch,
     StepRow,
-    row_values,
+    row_dict,
 )
-from animus.runs.schema import MIGRATIONS, SCHEMA_VERSION
-from animus.runs.store_reads import StoreReads
+from animus.runs.schema import MIGRATIONS
 
-DB_NAME = "run.db"
+__all__ = ["DB_NAME", "RunStore"]
+
 PAGE_SIZE = 16384  # bytes per database page of a new store
-_STATE = [f.name for f in fields(StepRow)].index("state")
-_TEXT_SHA = [f.name for f in fields(StepRow)].index("text_sha")
 
 
-class RunStore(StoreReads):
-    """An open run database. Create one with `RunStore.create` or `RunStore.open`. Its read queries are in
-    `StoreReads` (store_reads.py)."""
+class RunStore(RunReader):
+    """A run database open to write (or, from `RunStore.open` without `write`, only to read). Create one with
+    `RunStore.create` or `RunStore.open`; the read queries are `RunReader`'s."""
 
     def __init__(self, run_dir: Path, conn: sqlite3.Connection, lock: RunLock | None) -> None:
-        self.run_dir = run_dir
-        self._conn = conn
+        super().__init__(run_dir, conn)
         self._lock = lock
-        self._data_version = -1
-        self._branched = True  # the store has the branch tables (schema 4); an older one opened to read has not
-        self._texts = texts.Texts(conn)
         self.space: health.SpaceWatch | None = None  # set by the runner: warns when the disk is nearly full
 
     # -- opening -----------------------------------------------------------------------------------------------
@@ -73,7 +69,8 @@ class RunStore(StoreReads):
 
     @classmethod
     def open(cls, run_dir: Path, *, write: bool = False) -> RunStore:
-        """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it).
+        """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it) and
+        migrates an older schema forward; without it nothing is written (readers should use `RunReader.open`).
 
         A file that is not an Animus run store (corrupt, not SQLite, another program's database, or a newer
         schema) is refused with `RunError` before anything is written to it.
@@ -102,7 +99,6 @@ class RunStore(StoreReads):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 store._migrate(version)
-                store._branched = True
         except (sqlite3.Error, OSError) as exc:  # a read-only directory or file, a full disk, a damaged page
             store.close()
             raise health.failure(run_dir, exc) from None
@@ -116,43 +112,13 @@ class RunStore(StoreReads):
 
     def close(self) -> None:
         """Close the database and release the lock. Calling it again does nothing."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None  # type: ignore[assignment]
+        super().close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
 
     def __enter__(self) -> RunStore:
         return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.close()
-        if isinstance(exc, sqlite3.Error):  # one clear line for what went wrong in the block, naming the run
-            raise health.failure(self.run_dir, exc) from None
-        if isinstance(exc, UnicodeDecodeError):
-            raise _not_text(self.run_dir, exc) from None
-
-    @contextmanager
-    def failures(self) -> Iterator[None]:
-        """Within it, a SQLite error closes the store and is raised as the one-line error `health.failure` makes."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            self.close()
-            raise health.failure(self.run_dir, exc) from None
-        except UnicodeDecodeError as exc:
-            self.close()
-            raise _not_text(self.run_dir, exc) from None
-
-    def quick_check(self) -> list[str]:
-        """SQLite's `PRAGMA quick_check` of every page and b-tree (it reads the whole file): the problems found,
-        none for a sound store."""
-        try:
-            rows = [str(r[0]) for r in self._conn.execute("PRAGMA quick_check(5)")]
-        except sqlite3.DatabaseError as exc:
-            return [str(exc)]
-        return [] if rows == ["ok"] else rows
 
     def _migrate(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -163,45 +129,24 @@ class RunStore(StoreReads):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
-
-    def _check_version(self, new: bool) -> int:
-        try:
-            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:  # not SQLite, a damaged header or schema, or a directory it cannot use
-            raise health.failure(self.run_dir, exc) from None
-        if version > SCHEMA_VERSION:
-            raise RunError(
-                f"run {self.run_dir} has store schema {version}, newer than this Animus knows ({SCHEMA_VERSION}): "
-                "upgrade Animus to read it."
-            )
-        if not new and version == 0 and not tables:  # a run whose creation was cut short (killed, a full disk)
-            raise RunError(
-                f"run {self.run_dir} was cut short while it was being created (its {DB_NAME} is empty; nothing was "
-                "played): delete it and start the run again."
-            )
-        if not new and (version == 0 or not {"meta", "steps"} <= tables):
-            raise RunError(f"{self.run_dir / DB_NAME} is not an Animus run store: it has no run schema.")
-        self._branched = new or "branches" in tables
-        return version
+        self._learn_schema()
 
     # -- meta --------------------------------------------------------------------------------------------------
 
     def set_meta(self, **values: Any) -> None:
-        """Write meta keys (JSON values) in one transaction."""
+        """Write `RunMeta` keys (see meta.py) in one transaction; a key that is not one is a `KeyError`."""
+        self._write_meta(meta.encode(values))
+
+    def write_meta(self, run: meta.RunMeta) -> None:
+        """Write a new run's whole `RunMeta` in one transaction."""
+        self._write_meta(meta.initial(run))
+
+    def _write_meta(self, rows: list[tuple[str, str]]) -> None:
         with self._transaction():
             self._conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [(k, json.dumps(v)) for k, v in values.items()],
+                rows,
             )
-
-    def meta(self) -> dict[str, Any]:
-        """All meta keys with their decoded JSON values; `RunError` when a value is not JSON (a damaged store)."""
-        rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
-        try:
-            return {k: json.loads(v) for k, v in rows}
-        except (ValueError, TypeError) as exc:  # not JSON, or not even text
-            raise health.damaged(self.run_dir, f"a meta value is not JSON: {exc}") from None
 
     # -- writing -----------------------------------------------------------------------------------------------
 
@@ -210,9 +155,7 @@ class RunStore(StoreReads):
         with self._transaction():
             if blobs:
                 self._put_blobs(blobs)
-            cur = self._conn.execute(
-                f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
-            )
+            cur = self._insert("model_calls", row_dict(call, skip="id"))
             faults.point("call")
             if call.purpose == "summarize":
                 faults.point("summary")
@@ -241,16 +184,11 @@ class RunStore(StoreReads):
         events: Sequence[MemoryEventRow],
         keyframe: KeyframeRow | None,
     ) -> None:
-        self._conn.execute(f"INSERT INTO steps VALUES ({_marks(StepRow)})", self._step_values(step))
+        self._insert("steps", self._step_values(step))
         if milestones:  # most steps have none: skipping the empty statements is measurable per step
-            self._conn.executemany(
-                f"INSERT INTO milestones VALUES ({_marks(MilestoneRow)})", [row_values(m) for m in milestones]
-            )
+            self._insert_many("milestones", [row_dict(m) for m in milestones])
         if events:
-            self._conn.executemany(
-                f"INSERT INTO memory_events VALUES (NULL, {_marks(MemoryEventRow, skip=1)})",
-                [row_values(e)[1:] for e in events],
-            )
+            self._insert_many("memory_events", [row_dict(e, skip="id") for e in events])
         if keyframe is not None:
             self._put_keyframe(keyframe)
 
@@ -260,26 +198,17 @@ class RunStore(StoreReads):
         with self._transaction():
             self._put_blobs([b for played in (chosen, *others) for b in played.blobs])
             for call in chosen.calls:
-                self._conn.execute(
-                    f"INSERT INTO model_calls VALUES (NULL, {_marks(ModelCallRow, skip=1)})", row_values(call)[1:]
-                )
+                self._insert("model_calls", row_dict(call, skip="id"))
             for recorded in chosen.steps:
                 self._insert_step(recorded.step, recorded.milestones, recorded.events, recorded.keyframe)
             for played in (chosen, *others):
-                cur = self._conn.execute(
-                    f"INSERT INTO branches VALUES (NULL, {_marks(BranchRow, skip=1)})", row_values(played.row)[1:]
-                )
+                cur = self._insert("branches", row_dict(played.row, skip="id"))
                 if played is chosen:
                     continue
                 branch_id = cur.lastrowid
-                self._conn.executemany(
-                    f"INSERT INTO branch_steps VALUES (?, {_marks(StepRow)})",
-                    [(branch_id, *self._step_values(r.step)) for r in played.steps],
-                )
-                self._conn.executemany(
-                    f"INSERT INTO branch_calls VALUES (?, {_marks(ModelCallRow)})",
-                    [(branch_id, *row_values(c)) for c in played.calls],
-                )
+                steps = [{"branch_id": branch_id, **self._step_values(r.step)} for r in played.steps]
+                self._insert_many("branch_steps", steps)
+                self._insert_many("branch_calls", [{"branch_id": branch_id, **row_dict(c)} for c in played.calls])
         if self.space is not None:  # a fork commits many steps at once: look at the free space after each
             self.space.check()
 
@@ -304,29 +233,33 @@ class RunStore(StoreReads):
         """
         with self._transaction():
             step = self.last_step() + 1
-            self._conn.execute(
-                "INSERT INTO memory_events VALUES (NULL, ?, ?, ?, ?, ?, ?)",
-                (step, kind, key, content, source, time.time()),
-            )
+            event = {"step": step, "kind": kind, "key": key, "content": content, "source": source}
+            self._insert("memory_events", {**event, "created_at": time.time()})
         return step
 
     def _put_keyframe(self, keyframe: KeyframeRow) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", row_values(keyframe))
+        self._insert("keyframes", row_dict(keyframe), verb="INSERT OR REPLACE")
 
     def _put_blobs(self, blobs: Sequence[tuple[str, str, bytes]]) -> None:
-        self._conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", blobs)
+        self._conn.executemany("INSERT OR IGNORE INTO blobs (sha256, mime, data) VALUES (?, ?, ?)", blobs)
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _step_values(self, step: StepRow) -> tuple[Any, ...]:
+    def _insert(self, table: str, values: Mapping[str, Any], verb: str = "INSERT") -> sqlite3.Cursor:
+        return self._conn.execute(_insert_sql(verb, table, tuple(values)), tuple(values.values()))
+
+    def _insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._conn.executemany(_insert_sql("INSERT", table, tuple(rows[0])), [tuple(r.values()) for r in rows])
+
+    def _step_values(self, step: StepRow) -> dict[str, Any]:
         """A step's column values, its state's text moved to `texts` (inside the step's transaction)."""
-        values = row_values(step)
         parts = texts.split(step.state)
         if parts is None:
-            return values
+            return row_dict(step)
         stripped, sha, text = parts
         self._texts.put(sha, text)
-        return (*values[:_STATE], stripped, *values[_STATE + 1 : _TEXT_SHA], sha)
+        return row_dict(replace(step, state=stripped, text_sha=sha))
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn, self._texts)
@@ -353,12 +286,7 @@ class _Transaction:
             self._texts.ended(committed=committed)
 
 
-def _not_text(run_dir: Path, exc: UnicodeDecodeError) -> RunError:
-    """A damaged page can hold bytes that are not UTF-8 where text belongs: in a TEXT value, or in a table name that
-    SQLite then quotes in its error message. Python's sqlite3 fails to decode either with a UnicodeDecodeError."""
-    return health.damaged(run_dir, f"it holds text that is not UTF-8 ({exc.reason})")
-
-
-def _marks(cls: type, skip: int = 0) -> str:
-    """SQL placeholders for a row dataclass's columns, less the first `skip` (e.g. an autoincrement id)."""
-    return ", ".join("?" * (len(fields(cls)) - skip))
+@cache
+def _insert_sql(verb: str, table: str, columns: tuple[str, ...]) -> str:
+    """`INSERT INTO table (columns) VALUES (?, ...)`, made once per shape (the loop inserts a step per step)."""
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"

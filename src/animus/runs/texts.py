@@ -51,7 +51,7 @@ class Texts:
     def put(self, sha: str, text: str) -> None:
         """Store `text` under `sha` unless it is there (call inside the step's transaction)."""
         if sha not in self._known:
-            self._conn.execute("INSERT OR IGNORE INTO texts VALUES (?, ?)", (sha, text))
+            self._conn.execute("INSERT OR IGNORE INTO texts (sha256, text) VALUES (?, ?)", (sha, text))
             self._known[sha] = None
             self._pending.append(sha)
 

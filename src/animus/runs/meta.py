@@ -1,0 +1,190 @@
+"""A run's provenance and status: the `meta` table, typed. The one module that knows its keys.
+
+The `meta` table holds one JSON value per key. `RunMeta` is every key Animus writes, as attributes; `encode` turns
+keys and values into rows and `decode` turns rows back into a `RunMeta`. Everything else reads attributes.
+
+Reading is lenient in one way and strict in another. A key an older Animus did not write reads as its documented
+default (the field's comment says it), and a key this version does not know (a newer minor version's) is kept in
+`extra` and otherwise ignored. A known key whose value has the wrong type is a damaged store (`RunError`).
+
+`finished` (the run ended because its final milestone was reached) and `budget` (which budget ended it) were added
+after runs had been recorded. A store written before them has neither key, and is read by the rule it was written
+with: a `done` run whose reason starts with "finished" was finished, one whose reason starts with "step budget"
+(time, token, cost) ran out of that budget. Those rules live here and nowhere else: no other code reads a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from animus.errors import RunError
+
+RunStatus = Literal["running", "done", "stopped", "failed", "stuck", "error", "crashed"]
+"""How a run stands. Stored: `running` (being played, or its writer died), `done` (a budget ran out, or the game
+was finished: see `RunMeta.finished`), `stopped` (a signal or an operator stopped it; resumable), `failed` (bad tool
+calls in a row, or an unexpected error), `stuck` (the watchdog's last stage, with `watchdog.on_stuck = "stop"`),
+`error` (the model's API or the disk kept failing; resumable). Never stored, only read: `crashed`, a `running` run
+whose writer is gone (`live_status`)."""
+
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+Budget = Literal["steps", "minutes", "tokens", "cost"]
+"""Which budget ended a `done` run that was not finished."""
+BUDGETS: tuple[Budget, ...] = get_args(Budget)
+RESUMABLE: frozenset[RunStatus] = frozenset({"running", "crashed", "stopped", "error"})
+"""Statuses `animus resume` continues without a larger budget (a `done` run that was not finished needs one)."""
+
+# The reasons runs had before `finished` and `budget` were stored, which old stores are read by.
+LEGACY_FINISHED_PREFIX = "finished"
+LEGACY_BUDGET_PREFIXES: dict[str, Budget] = {"step budget": "steps", "time budget": "minutes",
+                                             "token budget": "tokens", "cost budget": "cost"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """Everything a run records about itself in `meta`. Defaults are what a store without the key means."""
+
+    id: str  # default: the run directory's name
+    config: Mapping[str, Any] = field(default_factory=dict)  # the resolved RunConfig as JSON (`config_from_dict`)
+    status: RunStatus = "running"  # default: a run whose creation was cut short
+    reason: str = ""
+    finished: bool = False  # default for old stores: the legacy rule (module docstring)
+    budget: Budget | None = None  # the budget that ended it; default for old stores: the legacy rule
+    schema_version: int | None = None  # the store schema the run was created with
+    animus_version: str = ""
+    git_commit: str | None = None
+    label: str = ""  # default: `model`
+    model: str = ""
+    seed: int = 0
+    profile_id: str = ""
+    profile_name: str = ""
+    profile_hash: str = ""
+    milestone_count: int = 0
+    prompts: Mapping[str, str] = field(default_factory=dict)
+    rom_path: str = ""
+    rom_sha256: str = ""
+    rom_title: str = ""
+    pyboy_version: str = ""
+    state_version: int | None = None
+    start_state: bool = False  # the run began from a given save state
+    created_at: float | None = None
+    ended_at: float | None = None  # the end of the latest session
+    stuck_at_step: int | None = None  # the step the watchdog's last stage was reached (the latest)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as read
+
+    def to_json(self) -> dict[str, Any]:
+        """Every key as stored, the unknown ones included (for export)."""
+        known = {name: _plain(getattr(self, name)) for name in _FIELDS}
+        return {**known, **self.extra}
+
+    @property
+    def group_label(self) -> str:
+        """The label charts and fleets group the run by."""
+        return self.label or self.model or self.id
+
+
+_FIELDS = {f.name: f for f in fields(RunMeta) if f.name != "extra"}
+KEYS = frozenset(_FIELDS)
+# The JSON types each key may hold (bool is not an int here: json gives True only for `true`).
+_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "config": (dict,),
+    "status": (str,),
+    "reason": (str,),
+    "finished": (bool,),
+    "budget": (str, type(None)),
+    "schema_version": (int, type(None)),
+    "animus_version": (str,),
+    "git_commit": (str, type(None)),
+    "label": (str,),
+    "model": (str,),
+    "seed": (int,),
+    "profile_id": (str,),
+    "profile_name": (str,),
+    "profile_hash": (str,),
+    "milestone_count": (int,),
+    "prompts": (dict,),
+    "rom_path": (str,),
+    "rom_sha256": (str,),
+    "rom_title": (str,),
+    "pyboy_version": (str,),
+    "state_version": (int, type(None)),
+    "start_state": (bool,),
+    "created_at": (float, int, type(None)),
+    "ended_at": (float, int, type(None)),
+    "stuck_at_step": (int, type(None)),
+}
+assert set(_TYPES) == KEYS  # every field has its JSON types
+
+
+def encode(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`(key, JSON)` rows for `values`. A key that is not a `RunMeta` field is a bug (`KeyError`), so a typo in a
+    writer fails where it is made instead of being stored under a name no reader knows."""
+    unknown = set(values) - KEYS
+    if unknown:
+        raise KeyError(f"not a RunMeta key: {', '.join(sorted(unknown))}")
+    return [(key, json.dumps(value)) for key, value in values.items()]
+
+
+def initial(meta: RunMeta) -> list[tuple[str, str]]:
+    """The rows a new run starts with: every field of `meta` (not `extra`)."""
+    return encode({name: _plain(getattr(meta, name)) for name in _FIELDS})
+
+
+def decode(rows: Iterable[tuple[Any, Any]], run_dir: Path) -> RunMeta:
+    """The `RunMeta` of a store's meta rows; `RunError` (a damaged store) for a value that is not JSON or has the
+    wrong type for its key."""
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, raw in rows:
+        try:
+            value = json.loads(raw)
+        except (ValueError, TypeError) as exc:  # not JSON, or not even text
+            raise _damaged(run_dir, f"a meta value is not JSON: {exc}") from None
+        if key not in KEYS:
+            extra[str(key)] = value
+            continue
+        if not isinstance(value, _TYPES[key]) or (isinstance(value, bool) and bool not in _TYPES[key]):
+            raise _damaged(run_dir, f"meta {key!r} holds {type(value).__name__} {str(value)[:40]!r}")
+        known[key] = value
+    status = known.get("status", "running")
+    if status not in RUN_STATUSES or status == "crashed":
+        raise _damaged(run_dir, f"meta 'status' is {str(status)[:40]!r}, not a run status")
+    reason = str(known.get("reason", ""))
+    if "finished" not in known:
+        known["finished"] = status == "done" and reason.startswith(LEGACY_FINISHED_PREFIX)
+    if "budget" not in known and status == "done":
+        known["budget"] = next((b for p, b in LEGACY_BUDGET_PREFIXES.items() if reason.startswith(p)), None)
+    if known.get("budget") not in (None, *BUDGETS):
+        raise _damaged(run_dir, f"meta 'budget' is {str(known['budget'])[:40]!r}, not a budget")
+    for key in ("created_at", "ended_at"):
+        if known.get(key) is not None:
+            known[key] = float(known[key])
+    known.setdefault("id", run_dir.name)
+    return RunMeta(**known, extra=extra)
+
+
+def end_values(
+    status: RunStatus, reason: str, *, finished: bool = False, budget: Budget | None = None, at: float
+) -> dict[str, Any]:
+    """The keys that record how a session of the run ended."""
+    return {"status": status, "reason": reason, "finished": finished, "budget": budget, "ended_at": at}
+
+
+def running_values() -> dict[str, Any]:
+    """The keys that mark a run as being played again (resume)."""
+    return {"status": "running", "reason": "", "finished": False, "budget": None}
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _damaged(run_dir: Path, detail: str) -> RunError:
+    from animus.runs.health import damaged
+
+    return damaged(run_dir, detail)
