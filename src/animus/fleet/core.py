@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from animus.fleet.limits import Gate
 from animus.fleet.plan import Plan, PlannedRun
 from animus.fleet.watch import Display, Row, RunView, read_view
 from animus.fleet.worker import STATE_DIR, STOP_NAME, Job, log_path
+from animus.signals import stop_signals
 
 RECORD_NAME = "fleet.json"
 RECORD_FORMAT = 1
@@ -287,9 +287,5 @@ def count_signals(fleet: Fleet) -> Iterator[None]:
     def count(signum: int, frame: FrameType | None) -> None:
         fleet.signals += 1
 
-    previous = {s: signal.signal(s, count) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals(count):
         yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from animus.fleet.core import Fleet, RunState, count_signals
 from animus.fleet.worker import Job, child_main
+from animus.signals import stop_signals
 
 WAIT_SECONDS = 0.2  # the longest the supervisor sleeps before it looks at signals and progress again
 
@@ -96,15 +97,11 @@ def _spawn(ctx: object, job: Job) -> BaseProcess:
 
     A signal to the parent in the few milliseconds of the start is lost; the next one counts.
     """
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals(signal.SIG_IGN):
         proc: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
             target=child_main, args=(job, os.getpid()), name=f"animus-fleet-{job.name}"
         )
         proc.start()
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
     return proc
 
 

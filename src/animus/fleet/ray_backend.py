@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import signal
 import time
 from collections import deque
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from animus.errors import BadInputError, RunError
 from animus.fleet.core import Fleet, RunState, count_signals
 from animus.fleet.worker import log_path, run_job
+from animus.signals import stop_signals
 
 GRACE_SECONDS = 15.0
 WAIT_SECONDS = 0.2
@@ -49,21 +49,18 @@ def run_ray(fleet: Fleet, address: str | None) -> None:
     import ray
 
     address = address or os.environ.get("RAY_ADDRESS") or None
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
     try:
-        if address:
-            ray.init(address=address, **quiet)
-        else:
-            _local_token()
-            ray.init(num_cpus=fleet.workers, include_dashboard=False, **quiet)
+        with stop_signals(None):  # ray.init replaces the driver's handlers: the fleet's are put back after it
+            if address:
+                ray.init(address=address, **quiet)
+            else:
+                _local_token()
+                ray.init(num_cpus=fleet.workers, include_dashboard=False, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:  # what ray.init raises for an address or a setup
         where = f"join the Ray cluster at {address}" if address else "start a local Ray"
         fix = "check --address or RAY_ADDRESS" if address else "see the message, or try --backend local"
         raise RunError(f"cannot {where} ({_first_line(exc)}): {fix}.") from None
-    finally:
-        for s, h in saved.items():
-            signal.signal(s, h)
     try:
         _play(fleet, ray)
     finally:

@@ -43,6 +43,7 @@ from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_val
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
+from animus.signals import stop_signals
 
 if TYPE_CHECKING:
     pass
@@ -249,12 +250,8 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
         if agent.p.caller.in_flight:
             raise ModelInterrupted(agent.stop_requested)
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals(handler):
         yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
 
 
 def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[RunMeta, RunConfig, int, Path | None]:
