@@ -8,6 +8,7 @@ stored in the run, and `animus resume` takes its structural settings from there.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -241,6 +242,34 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+# What keys of a run's stored config written by an older Animus became. A stored config is the config a run
+# played with: it is upgraded to today's keys, never refused, so every old run can still be resumed and edited.
+_MOVED_KEYS = {("agent", "notes_max_chars"): ("memory", "notes_max_chars")}
+# Gone without a successor: the window of recent turns became the token-budgeted context (memory.context_tokens).
+_DROPPED_KEYS = {("agent", "recent_turns")}
+
+
+def stored_config(data: Mapping[str, Any]) -> RunConfig:
+    """The `RunConfig` of a config stored in a run (its meta), written by this or any older Animus.
+
+    Keys that older versions wrote are moved to where they live now, or dropped when nothing replaced them
+    (`_MOVED_KEYS`, `_DROPPED_KEYS`); settings added since take their defaults. `ConfigError` if it still does not
+    validate (a damaged or foreign config)."""
+    upgraded = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    for (section, key), (to_section, to_key) in _MOVED_KEYS.items():
+        old = upgraded.get(section)
+        if isinstance(old, dict) and key in old:
+            target = upgraded.setdefault(to_section, {})
+            value = old.pop(key)
+            if isinstance(target, dict):
+                target.setdefault(to_key, value)
+    for section, key in _DROPPED_KEYS:
+        old = upgraded.get(section)
+        if isinstance(old, dict):
+            old.pop(key, None)
+    return config_from_dict(upgraded)
 
 
 def parse_set(item: str) -> tuple[str, Any]:

@@ -18,6 +18,7 @@ from animus.agent.tools import InputOp, apply_ops
 from animus.games import Tracker, load_profile
 from animus.inspect.frames import run_rom
 from animus.runs import health
+from animus.runs.digests import use_recorded_hash
 from animus.runs.reader import RunReader
 from animus.runs.runner import PROFILE_FILE
 
@@ -42,6 +43,7 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
         stored = {m.id: m for m in store.milestones()}
         seen: set[str] = set()
         with GameBoy(run_rom(store.meta(), rom)) as gb:
+            use_recorded_hash(store, gb)
             gb.load_state(zlib.decompress(store.keyframe_at_or_before(0).state))
             tracker, actions, checked = Tracker(profile), 0, 0
             for row in store.steps():

@@ -19,9 +19,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from animus.errors import RunError
+
+if TYPE_CHECKING:
+    from animus.config import RunConfig
 
 RunStatus = Literal["running", "done", "stopped", "failed", "stuck", "error", "crashed"]
 """How a run stands. Stored: `running` (being played, or its writer died), `done` (a budget ran out, or the game
@@ -70,11 +73,18 @@ class RunMeta:
     rom_title: str = ""
     pyboy_version: str = ""
     state_version: int | None = None
+    hashes: str | None = None  # the digest of the steps' frame and RAM hashes; None: older, see runs/digests.py
     start_state: bool = False  # the run began from a given save state
     created_at: float | None = None
     ended_at: float | None = None  # the end of the latest session
     stuck_at_step: int | None = None  # the step the watchdog's last stage was reached (the latest)
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as read
+
+    def run_config(self) -> RunConfig:
+        """The config the run played with, upgraded from an older Animus's keys (`config.stored_config`)."""
+        from animus.config import stored_config
+
+        return stored_config(self.config)
 
     def to_json(self) -> dict[str, Any]:
         """Every key as stored, the unknown ones included (for export)."""
@@ -113,6 +123,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "rom_title": (str,),
     "pyboy_version": (str,),
     "state_version": (int, type(None)),
+    "hashes": (str, type(None)),
     "start_state": (bool,),
     "created_at": (float, int, type(None)),
     "ended_at": (float, int, type(None)),

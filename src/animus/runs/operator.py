@@ -20,9 +20,7 @@ def edit_note(run_dir: Path, key: str, text: str | None) -> int:
     if not key or len(key) > MAX_KEY_CHARS:
         raise RunError(f"a note key is 1-{MAX_KEY_CHARS} characters, got {len(key)}.")
     with RunStore.open(run_dir) as store:
-        from animus.config import config_from_dict
-
-        config = config_from_dict(dict(store.meta().config))
+        config = store.meta().run_config()
         notes = rebuild_notes(store, config)
         try:
             if text is None:

@@ -22,6 +22,7 @@ from animus.games import GameState, Profile, Tracker
 from animus.memory import Notes
 from animus.memory.context import Context
 from animus.memory.tokens import HeuristicEstimator
+from animus.runs.digests import use_recorded_hash
 from animus.runs.store import RunStore
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 def replay(store: RunStore, gb: GameBoy, last: int) -> None:
     """Bring `gb` to the state after step `last`: nearest keyframe, then the logged inputs, checking hashes."""
+    use_recorded_hash(store, gb)  # the first runs hashed with another digest
     keyframe = store.keyframe_at_or_before(last)
     gb.load_state(zlib.decompress(keyframe.state))
     for row in store.steps(keyframe.step + 1, last):
