@@ -3,7 +3,7 @@
 Every command raises `AnimusError` on failure; `main` prints its message as one line on stderr, prefixed with
 `error:`, and exits with the error's `exit_code` (2 for input the user can fix). No traceback reaches the user
 for an error Animus raised on purpose. Commands validate their input before importing PyBoy, so bad input fails
-fast.
+fast. The library's own warnings and notices come through `animus.notify`; `main` shows them on stderr.
 """
 
 from __future__ import annotations
@@ -16,15 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from animus import __version__
-from animus.cli_options import RUNS_DIR, notice
+from animus import __version__, cli_inspect, notify
+from animus.cli_options import ON_EVENT, RUNS_DIR
 from animus.errors import AnimusError
+from animus.fleet.command import fleet
 
 if TYPE_CHECKING:
     from animus.runs.runner import OnStart, RunEnd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The commands of other modules are the group's from its creation; the ones below join it as they are defined.
+_ELSEWHERE = (
+    cli_inspect.chart, cli_inspect.replay, cli_inspect.frame, cli_inspect.clip, cli_inspect.verify,
+    cli_inspect.export, cli_inspect.compact, cli_inspect.games, cli_inspect.models, cli_inspect.rom, fleet,
+)  # fmt: skip
+
+
+@click.group(commands=_ELSEWHERE, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="animus")
 def app() -> None:
     """Animus: a sandbox for agents that play Game Boy games."""
@@ -52,12 +60,7 @@ def app() -> None:
 @RUNS_DIR
 @click.option("--name", type=str, help="Run directory name (default: time, model and seed).")
 @click.option("--start-state", type=click.Path(path_type=Path), help="Start from this save state (PyBoy's or Animus').")
-@click.option(
-    "--on-event",
-    metavar="CMD",
-    help="Run CMD (through the shell, the event as JSON on stdin) when the run finishes, hits a budget, fails or "
-    "gets stuck. Its failure never stops the run.",
-)
+@ON_EVENT
 def run(
     rom: str | None,
     game: str | None,
@@ -101,7 +104,7 @@ def run(
     config = load_config(config_file, overrides, sets)
 
     def play(on_start: OnStart) -> RunEnd:
-        return start_run(config, runs_dir, name, start_state, on_start=on_start, notify=notice)
+        return start_run(config, runs_dir, name, start_state, on_start=on_start)  # notices: animus.notify
 
     _report(_played(play, config.progress.log_every, on_event))
 
@@ -113,12 +116,7 @@ def run(
 @click.option("--max-tokens", type=int)
 @click.option("--max-cost", type=float)
 @RUNS_DIR
-@click.option(
-    "--on-event",
-    metavar="CMD",
-    help="Run CMD (through the shell, the event as JSON on stdin) when the run finishes, hits a budget, fails or "
-    "gets stuck. Its failure never stops the run.",
-)
+@ON_EVENT
 def resume(
     run_ref: str,
     steps: int | None,
@@ -270,27 +268,15 @@ def _report(end: RunEnd) -> None:
         f"  {end.steps} steps · {end.actions} actions · {end.milestones} milestones\n"
         f"  next: animus show {end.run_dir}\n"
         f"        animus chart {end.run_dir} -o progress.png\n"
-        f"        animus replay {end.run_dir}"
-        + (f"\n        animus resume {end.run_dir}" if _resumable(end) else "")
+        f"        animus replay {end.run_dir}" + (f"\n        animus resume {end.run_dir}" if _resumable(end) else "")
     )
     if end.status in ("failed", "error"):  # error: the model's API refused or stayed down; fix it and resume
         sys.exit(1)
 
 
-from animus import cli_inspect  # noqa: E402  (the commands that read runs, in their own module)
-from animus.fleet.command import fleet as _fleet  # noqa: E402  (kept in its own module: cli.py is full)
-
-for _command in (
-    cli_inspect.chart, cli_inspect.replay, cli_inspect.frame, cli_inspect.clip, cli_inspect.verify,
-    cli_inspect.export, cli_inspect.compact, cli_inspect.games, cli_inspect.models, cli_inspect.rom,
-):  # fmt: skip
-    app.add_command(_command)
-
-app.add_command(_fleet)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `animus` console script."""
+    """Entry point of the `animus` console script. The library's messages (`animus.notify`) are shown on stderr."""
+    notify.install_stderr()
     try:
         app.main(args=argv, prog_name="animus", standalone_mode=False)
     except AnimusError as exc:

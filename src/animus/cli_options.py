@@ -14,7 +14,14 @@ RUNS_DIR = click.option(
     help="Where runs live.",
 )
 
+ON_EVENT = click.option(
+    "--on-event",
+    metavar="CMD",
+    help="Run CMD (through the shell, the event as JSON on stdin) when the run finishes, hits a budget, fails or "
+    "gets stuck. Its failure never stops the run.",
+)
+
 
 def notice(text: str) -> None:
-    """A notice for the user, on stderr."""
+    """A notice of the command itself, on stderr (the library's go through `animus.notify`, shown alike)."""
     click.echo(f"notice: {text}", err=True)

@@ -6,7 +6,8 @@ Contracts:
 - `Display` shows the whole fleet: counts of runs done, running, failed, stopped and pending, and per run its
   label, seed, status, steps, milestones and cost. On a terminal it is a rich Live table on stderr, refreshed
   about once a second; otherwise one block of plain lines every `log_every` seconds. `event` prints one line
-  either way (a run ended, a worker restarted).
+  either way (a run ended, a worker restarted). It is the board a front end draws (the CLI creates it and hands it
+  to the `Fleet`), so it writes to stderr itself; messages of the library go through `animus.notify`.
 """
 
 from __future__ import annotations

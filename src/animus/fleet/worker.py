@@ -8,7 +8,9 @@ Contracts:
   text is the reason), when the process that launched it has died (local backend), or when it was sent SIGTERM
   or SIGINT before the runner took over those signals. The run is then `stopped`, checkpointed and resumable.
 - `child_main` is the entry point of a local worker process (spawned): it first puts itself in its own process
-  group, so a Ctrl-C typed in the terminal reaches only the fleet's parent, which forwards one SIGTERM.
+  group, so a Ctrl-C typed in the terminal reaches only the fleet's parent, which forwards one SIGTERM. Its
+  stdout and stderr are the run's log, which the parent reads: the library's messages (`animus.notify`) are
+  rendered there as the CLI renders them, and its own `error:` and `ended:` lines are the worker's output.
 """
 
 from __future__ import annotations
@@ -64,7 +66,12 @@ def run_job(job: Job, parent_pid: int | None = None, early: list[str] | None = N
 
     `parent_pid`: stop when the parent is gone (its pid is no longer our parent's). `early`: a list the caller's
     signal handler appends reasons to before the runner installs its own.
+
+    It runs in a worker process of its own (a spawned local worker, or a Ray worker), so it renders the library's
+    messages (`animus.notify`) on that process's stderr as the `animus` command does: the run's log (local), or
+    Ray's worker output.
     """
+    from animus import notify
     from animus.config import config_from_dict
     from animus.fleet.existing import examine, remove_half
     from animus.runs.runner import resume_run, start_run
@@ -72,6 +79,7 @@ def run_job(job: Job, parent_pid: int | None = None, early: list[str] | None = N
     if job.cwd and os.path.isdir(job.cwd):
         os.chdir(job.cwd)
     config = config_from_dict(json.loads(job.config_json))
+    notify.install_stderr()
     _session_line(job)
     hooks = _Hooks(Path(job.runs_dir) / STOP_NAME, job.gate, parent_pid, early if early is not None else [])
     found = examine(job.run_dir)

@@ -10,7 +10,7 @@ Contracts:
   run does not have) with one short line, never a traceback, and the server goes on.
 - It binds 127.0.0.1 on a free port by default. On a loopback address it also refuses requests whose Host header
   is not a loopback name, so a web page elsewhere cannot reach it through DNS rebinding. Any other host gets a
-  warning on stderr: the viewer has no authentication.
+  warning (`animus.notify`; the CLI shows it on stderr): the viewer has no authentication.
 - Each API request opens its own read-only store (sqlite3 connections belong to one thread), so a live run's new
   commits show up at once (WAL readers see them). API answers carry `Cache-Control: no-store`.
 - Frames come from ONE `FrameSource`, owned by one worker thread that serves frame requests in turn: that is the
@@ -28,7 +28,6 @@ import json
 import re
 import signal
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from animus import notify
 from animus.errors import RunError
 from animus.inspect import viewer_data as data
 from animus.inspect.frames import FrameSource, run_rom
@@ -194,10 +194,11 @@ def make_server(run_dir: Path, host: str = "127.0.0.1", port: int = 0, rom: str 
             "pick another --port."
         ) from None
     if not is_loopback(host):  # once it listens: a host it cannot bind gets the error alone
-        print(
-            f"warning: serving on {host}, not a loopback address: anyone who can reach it can read this run "
+        notify.warn(
+            f"serving on {host}, not a loopback address: anyone who can reach it can read this run "
             "(the viewer has no authentication).",
-            file=sys.stderr,
+            __name__,
+            prefix="warning: ",  # the line users have always seen (not "animus: warning: ")
         )
     return server
 
@@ -211,7 +212,8 @@ def serve(
 ) -> None:
     """Serve the viewer until Ctrl-C (or SIGTERM), then return normally. `ready(url)` is called once it listens.
 
-    Without `ready`, the URL is printed. It opens no browser.
+    Without `ready`, the URL is printed on stdout: it is what this call exists to tell, not a message (see
+    `animus.notify`). It opens no browser.
     """
     server = make_server(run_dir, host, port, rom)
     previous = None
@@ -278,7 +280,8 @@ class ViewerHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return
         except Exception as exc:  # a bug or a damaged run must not stop the server, nor leak a traceback
-            sys.stderr.write(f"replay: error answering {self.path[:200]!r}: {type(exc).__name__}: {exc}\n")
+            problem = f"error answering {self.path[:200]!r}: {type(exc).__name__}: {exc}"
+            notify.warn(problem, __name__, prefix="replay: ")
             status, body, ctype = HTTPStatus.INTERNAL_SERVER_ERROR, b"internal error\n", "text/plain; charset=utf-8"
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._send(status, body, ctype, head=head)

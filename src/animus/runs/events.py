@@ -8,17 +8,18 @@ The command runs through the shell (`sh -c CMD`), once per event, with the event
 Events: `finished` (the final milestone), `budget` (a step, time, token or cost budget ran out), `failed` (bad
 tool calls in a row, a model API error, or a crash), `stuck` (the watchdog's last stage, whether or not the run
 stops there). A stop by Ctrl-C or SIGTERM sends nothing: someone is there. The command's failure (non-zero exit,
-missing program, more than `TIMEOUT_SECONDS`) is a warning on stderr and never stops the run. The command is not
-stored in the run: it may hold a webhook's token.
+missing program, more than `TIMEOUT_SECONDS`) is a warning through `animus.notify` (the CLI shows it on stderr) and
+never stops the run. The command is not stored in the run: it may hold a webhook's token.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
+
+from animus import notify
 
 if TYPE_CHECKING:
     from animus.agent.loop import Agent
@@ -114,4 +115,4 @@ class EventHook:
 
 
 def _warn(message: str) -> None:
-    print(f"animus: warning: {message}", file=sys.stderr, flush=True)
+    notify.warn(message, __name__)

@@ -9,7 +9,8 @@ before the disk holding a run fills up.
   every model call's JSON must parse. It reads the whole file, so only the commands that read a whole run or are
   about to write one run it (`verify`, and `resume` through `RunStore.open(write=True)`); the other readers refuse
   what SQLite detects in the pages they read.
-- `SpaceWatch` warns once on stderr when the disk holding a run has less than `record.warn_free_mb` free.
+- `SpaceWatch` warns once (through `animus.notify`) when the disk holding a run has less than `record.warn_free_mb`
+  free.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import errno
 import json
 import shutil
 import sqlite3
-import sys
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from animus import notify
 from animus.errors import AnimusError, RunError, StateError, StoreWriteError
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def check(store: RunReader, deep: bool = False) -> None:
 
 
 class SpaceWatch:
-    """Warns once, on stderr, when the disk holding `run_dir` has less than `min_free_mb` MB free; 0 never warns.
+    """Warns once (`animus.notify.warn`) when the disk holding `run_dir` has less than `min_free_mb` MB free; 0
+    never warns.
 
     `check()` costs one statvfs call; the store calls it every `SPACE_EVERY` steps and after each best-of-N fork,
     and the runner once at start.
@@ -115,10 +117,9 @@ class SpaceWatch:
             return
         if free < self.min_free:
             self.warned = True
-            print(
-                f"animus: warning: only {free / 2**20:.0f} MB free on the disk of {self.run_dir} "
+            notify.warn(
+                f"only {free / 2**20:.0f} MB free on the disk of {self.run_dir} "
                 f"(record.warn_free_mb = {self.min_free // 2**20}): free some space, or the run stops when the disk "
                 "is full (it resumes once there is space again).",
-                file=sys.stderr,
-                flush=True,
+                __name__,
             )

@@ -1,4 +1,8 @@
-"""Progress while a run plays: a live line on a terminal, a plain log line every N steps otherwise."""
+"""Progress while a run plays: a live line on a terminal, a plain log line every N steps otherwise.
+
+This is a front end's display, which the CLI creates and attaches: it writes to stderr itself. Warnings and notices
+are not drawn here; they go through `animus.notify`.
+"""
 
 from __future__ import annotations
 

@@ -79,14 +79,17 @@ def start_run(
 ) -> RunEnd:
     """Create a run under `runs_dir` and play it until it stops. Raises on bad input before anything is written.
 
-    `notify` receives notices for the user (e.g. that no profile matched the ROM and `generic` is used).
+    `notify` receives notices for the user (e.g. that no profile matched the ROM and `generic` is used); without
+    it they go to `animus.notify.notice` (logger `animus`), like every message of the library.
     """
     faults.check()
     rom_path = Path(config.rom) if config.rom else bundled_rom()
     _, rom = read_rom(rom_path)
     profile, notice = choose_profile(rom.title, rom.sha256, config.game)
-    if notice and notify is not None:
-        notify(notice)
+    if notice:
+        from animus import notify as notifier  # here, because the parameter has the module's name
+
+        (notify or notifier.notice)(notice)
     check_spec(config.model.name)
     create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
     model = create_model(config.model.name, config)

@@ -17,13 +17,13 @@ import importlib
 import io
 import json
 import random
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from animus import notify
 from animus.errors import ContextOverflow, ModelError, StopRun
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def call_with_retries(
 ) -> T:
     """`send()`, retried per `policy` while `classify` says retry. Raises `ContextOverflow` or
     `StopRun("error", ...)`; an exception `classify` does not know (None) propagates as it is."""
-    say = log or _stderr
+    say = log or _status
     rng = random.Random()
     started, attempt = time.monotonic(), 0
     while True:
@@ -176,8 +176,8 @@ def call_with_retries(
         time.sleep(delay)
 
 
-def _stderr(message: str) -> None:
-    print(f"animus: {message}", file=sys.stderr, flush=True)
+def _status(message: str) -> None:
+    notify.status(message, __name__)  # the CLI shows "animus: <message>"
 
 
 def prepare_png(png: bytes, scale: float, grid: bool) -> bytes:
