@@ -121,6 +121,8 @@ class FrameWorker:
         return self._source
 
     def _png(self, step: int, scale: int) -> bytes:
+        if self._closed:  # queued before the close: answer nothing, so that the close comes soon
+            raise RunError("the replay viewer is closing")
         return self._open().png(step, scale)
 
     def png(self, step: int, scale: int = 1, timeout: float = FRAME_TIMEOUT) -> bytes:
@@ -135,8 +137,10 @@ class FrameWorker:
         if self._closed:
             return
         self._closed = True
+        # Not cancel_futures: that would cancel the close itself, leaving the store open (and its -wal and -shm
+        # files in the run). Frame requests still queued end at once (see `_png`); the close runs last.
         self._pool.submit(self._close)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True)
 
     def _close(self) -> None:
         if self._source is not None:
