@@ -49,18 +49,25 @@ class RunReader:
             raise RunError(f"no run at {run_dir}: it has no {DB_NAME}. List runs with `animus runs`.")
         conn = sqlite3.connect(run_dir / DB_NAME, isolation_level=None, timeout=30)
         reader = cls(run_dir, conn)
-        try:
+        with reader.opening():
             reader._check_version(new=False)
-        except (sqlite3.Error, OSError) as exc:  # a directory or file it cannot use, a damaged page
-            reader.close()
-            raise health.failure(run_dir, exc) from None
-        except UnicodeDecodeError as exc:
-            reader.close()
-            raise _not_text(run_dir, exc) from None
-        except BaseException:
-            reader.close()
-            raise
         return reader
+
+    @contextmanager
+    def opening(self) -> Iterator[None]:
+        """Around what opening a store does: any failure closes it, and a SQLite or file error (a directory or
+        file it cannot use, a full disk, a damaged page) or text that is not UTF-8 is raised as one line."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
+            raise health.failure(self.run_dir, exc) from None
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise _not_text(self.run_dir, exc) from None
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Close the database. Calling it again does nothing."""
