@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 
 def notes_at(store: RunStore, step: int) -> list[dict[str, str]]:
     notes = Notes(10**9)
-    notes.replay((e.kind, e.key, e.content) for e in store.memory_events() if e.step <= step)
+    notes.replay(e for e in store.memory_events() if e.step <= step)
     return [{"key": k, "text": v} for k, v in notes.items()]
 
 

@@ -18,7 +18,6 @@ as an uninterrupted one: branch seeds come from (run seed, fork step, branch num
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -27,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from animus.agent.calls import ModelCaller
-from animus.agent.loop import Agent, Parts, Timing
-from animus.agent.models import create_model
+from animus.agent.loop import Agent
+from animus.agent.models import Model, create_model
 from animus.agent.scorers import BranchOutcome, Scorer, choose, create_scorer
+from animus.agent.state import Rig
 from animus.errors import StopRun
 from animus.games import GameState
 from animus.runs.buffer import BranchBuffer
@@ -66,18 +65,16 @@ def play(main: Agent, store: RunStore, rom: Path) -> StopRun:
             if temperatures:  # a remote model's branches differ by sampling; a mock's by its seed
                 t = temperatures[i % len(temperatures)]
                 own = cfg.model_copy(update={"model": cfg.model.model_copy(update={"temperature": t})})
-            model = create_model(cfg.model.name, own)
-            slots.append(_Slot(gb, ModelCaller(model, store, cfg, main.counters, Timing(), main.p.estimator)))
-            slots[-1].caller.gate = main.p.caller.gate  # a fleet's shared limits hold for every branch
+            slots.append(_Slot(gb, create_model(cfg.model.name, own)))
         return Brancher(main, store, slots, scorer, pool).run()
 
 
 @dataclass
 class _Slot:
-    """What a branch keeps from fork to fork: its emulator, and its model behind its caller."""
+    """What a branch keeps from fork to fork: its emulator and its model."""
 
     gb: GameBoy
-    caller: ModelCaller
+    model: Model
 
 
 @dataclass
@@ -135,25 +132,18 @@ class Brancher:
         return branches
 
     def fork(self, index: int, slot: _Slot, fork_state: bytes) -> _Branch:
-        """A branch agent on `slot`, starting from a copy of the main agent's loop state."""
+        """A branch agent on `slot`, starting from a copy of the main agent's loop state. It is built as every
+        agent is (`Agent(rig, loop)`), with a caller of its own: its model, its buffer, the fleet's gate."""
         m = self.main
         seed = branch_seed(m.config.seed, m.counters.step, index)
         config = m.config.model_copy(update={"seed": seed})
-        memo = {id(m.profile): m.profile, id(m.config): m.config}  # shared, read-only
-        p = m.p
-        state, tracker, notes, context, est, dog, alarm, counters = copy.deepcopy(
-            (p.state, p.tracker, p.notes, p.context, p.estimator, p.watchdog, p.alarm, m.counters), memo
-        )
+        loop = m.p.copy(shared=(m.profile, m.config))  # those two are read-only
         slot.gb.load_state(fork_state)
         buffer = BranchBuffer(self.store.run_dir)
-        caller = slot.caller
-        caller.store, caller.config, caller.counters, caller.timing, caller.estimator = (
-            buffer, config, counters, Timing(), est
-        )  # fmt: skip
-        caller.resume_step = None
-        parts = Parts(slot.gb, m.profile, buffer, config, caller, state, tracker, notes, context, est, dog, alarm)
-        agent = Agent(parts, counters, caller.timing)
-        agent.context_tokens = m.context_tokens
+        main_caller = m.p.caller  # a fleet's shared limits hold for every branch; a missing price warns once
+        rig = Rig(slot.gb, m.profile, buffer, config, slot.model, gate=main_caller.gate, warned=main_caller.warned)
+        agent = Agent(rig, loop)
+        counters = agent.counters
         start_actions, start_step, horizon = counters.actions, counters.step, m.config.branching.horizon
 
         def at_horizon(a: Agent) -> None:
@@ -215,10 +205,7 @@ class Brancher:
         """The main agent takes the winner's state; the others' spending joins its counters (budgets count it)."""
         m, w = self.main, best.agent
         m.p.gb.load_state(w.p.gb.save_state())
-        m.p.state, m.p.tracker, m.p.notes, m.p.context = w.p.state, w.p.tracker, w.p.notes, w.p.context
-        m.p.estimator, m.p.watchdog, m.p.alarm = w.p.estimator, w.p.watchdog, w.p.alarm
-        m.counters = m.p.caller.counters = w.counters
-        m.p.caller.estimator, m.context_tokens = w.p.estimator, w.context_tokens
+        m.take(w.p)
         for other in others:
             for call in other.buffer.calls:
                 m.counters.tokens += call.tokens

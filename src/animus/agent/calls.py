@@ -6,27 +6,29 @@ same purpose is returned instead of asking the model again.
 
 A call is priced from the config's `pricing` table. A backend that reports tokens for a model with no price gets
 its cost recorded as unknown (NULL), with one warning per run session; the run goes on.
+
+A caller holds no loop state: each call books its tokens, cost and the estimator's calibration into the
+`LoopState` it is given, and its latency into the given `Timing`. So a best-of-N fork builds a fresh caller on
+the branch's own model and recorder, and the run taking a branch's state needs nothing re-linked here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from animus import notify
 from animus.agent.types import Reply, Request, Turn
 from animus.errors import ModelInterrupted, StopRun
 from animus.runs.rows import ModelCallRow
 
 if TYPE_CHECKING:
-    from animus.agent.loop import Counters, Timing
     from animus.agent.models import Model
+    from animus.agent.state import Gate, LoopState, Timing
     from animus.config import RunConfig
-    from animus.memory.tokens import TokenEstimator
     from animus.runs.buffer import Recorder
 
 
@@ -38,21 +40,22 @@ class ModelCaller:
         model: Model,
         store: Recorder,
         config: RunConfig,
-        counters: Counters,
-        timing: Timing,
-        estimator: TokenEstimator,
         resume_step: int | None = None,
+        gate: Gate | None = None,
+        warned: set[str] | None = None,
     ) -> None:
         self.model, self.store, self.config = model, store, config
-        self.counters, self.timing, self.estimator = counters, timing, estimator
         self.resume_step = resume_step
         self.in_flight = False  # a model call is under way: a signal may abandon it (see runner)
-        # Entered around each model call when set (a fleet's shared limits: animus.fleet.limits.Gate).
-        self.gate: Callable[[], AbstractContextManager[object]] | None = None
-        self._warned: set[str] = set()
+        self.gate = gate  # entered around each model call when set (a fleet's shared limits; the fleet sets it)
+        self.warned = warned if warned is not None else set()  # models warned of having no price
 
-    def call(self, request: Request, delta: Sequence[Turn], context_tokens: int) -> Reply:
-        """The model's reply to `request`, committed with the turns it added (`delta`) before it is returned."""
+    def call(
+        self, request: Request, delta: Sequence[Turn], context_tokens: int, loop: LoopState, timing: Timing
+    ) -> Reply:
+        """The model's reply to `request`, committed with the turns it added (`delta`) before it is returned.
+        A new reply's tokens and cost are added to `loop.counters`, its reported input calibrates
+        `loop.estimator`, and its latency is added to `timing`; a stored reply reused on resume adds nothing."""
         if request.step == self.resume_step:
             stored = self.store.pending_call(request.step, request.purpose)
             if stored is not None:
@@ -72,15 +75,16 @@ class ModelCaller:
         finally:
             self.in_flight = False
         latency = time.perf_counter() - t0
-        self.timing.model += latency
+        timing.model += latency
         u = reply.usage
         cost = self.cost_of(reply)
-        self.counters.tokens += u.total
+        counters = loop.counters
+        counters.tokens += u.total
         if cost is None:
-            self.counters.unpriced_calls += 1
+            counters.unpriced_calls += 1
         else:
-            self.counters.cost += cost
-        self.estimator.calibrate(context_tokens, reported_input(reply))
+            counters.cost += cost
+        loop.estimator.calibrate(context_tokens, reported_input(reply))
         blobs = []
         if request.image_png is not None:
             blobs.append((hashlib.sha256(request.image_png).hexdigest(), "image/png", request.image_png))
@@ -115,15 +119,13 @@ class ModelCaller:
         if price is None:
             if u.total == 0:
                 return 0.0
-            if reply.model not in self._warned:
-                self._warned.add(reply.model)
-                print(
-                    f"animus: warning: no price for model {reply.model!r}: its cost is recorded as unknown. "
+            if reply.model not in self.warned:
+                self.warned.add(reply.model)
+                notify.warn(
+                    f"no price for model {reply.model!r}: its cost is recorded as unknown. "
                     f"Add [pricing.{json.dumps(reply.model)}] with input/output/cache_write/cache_read "
                     "($ per million tokens) to the config."
-                    + (" budget.max_cost cannot count unknown costs." if self.config.budget.max_cost else ""),
-                    file=sys.stderr,
-                    flush=True,
+                    + (" budget.max_cost cannot count unknown costs." if self.config.budget.max_cost else "")
                 )
             return None
         return (

@@ -1,9 +1,11 @@
 """`Agent`: the loop that plays. Observe -> respond -> act -> record, one step per model reply.
 
-Everything the loop knows lives in the run store or can be rebuilt from it (`animus.runs.runner` does that on
-resume): the emulator state (keyframes + logged inputs), the milestones, the notes and summary, the context, the
-watchdog and the counters below. Flow control is by exceptions: `StopRun` (and `BudgetExhausted`) end the loop
-with a status and a reason; a bad tool call is a result the model reads, never an exception here.
+Everything the loop knows lives in the run store or can be rebuilt from it (`animus.runs.rebuild` does that on
+resume): the emulator state (keyframes + logged inputs) and the `LoopState` (`animus.agent.state`: the milestones,
+the notes and summary, the context, the watchdog, the counters). An agent is built from a `Rig` and a `LoopState`
+only, for a new run, a resume and a best-of-N branch alike. Flow control is by exceptions: `StopRun` (and
+`BudgetExhausted`) end the loop with a status and a reason; a bad tool call is a result the model reads, never an
+exception here.
 """
 
 from __future__ import annotations
@@ -11,30 +13,31 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sys
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from animus import notify
 from animus.agent import prompts, tools
-from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
+from animus.agent.calls import ModelCaller
+from animus.agent.state import Counters, LoopState, Rig, Timing
+from animus.agent.types import Memory, Observation, Reply, Request, Thinking, Turn, UserTurn
 from animus.errors import BudgetExhausted, ContextOverflow, StopRun
-from animus.runs.rows import KeyframeRow, MemoryEventRow, MilestoneRow, StepRow
+from animus.memory.events import NOTE_KINDS, EventSource, MemoryEvent, MemoryKind
+from animus.runs.rows import KeyframeRow, MilestoneRow, StepRow
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from animus.agent.calls import ModelCaller
-    from animus.agent.watchdog import Alarm, Watchdog
+    from animus.agent.watchdog import Alarm
     from animus.config import RunConfig
     from animus.emulator.gameboy import GameBoy
-    from animus.games import GameState, Milestone, Profile, Tracker
-    from animus.memory import Notes
-    from animus.memory.context import Context
-    from animus.memory.tokens import TokenEstimator
+    from animus.games import Milestone, Profile, Tracker
     from animus.runs.buffer import Recorder
+
+__all__ = ["Agent", "Counters", "LoopState", "Parts", "Rig", "Timing"]
 
 # After a summary the context is cut to this share of its budget, so summaries come in batches, not every step.
 # Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,
@@ -45,63 +48,43 @@ OVERFLOW_SHRINK = 0.6
 
 
 @dataclass
-class Counters:
-    """The loop's running totals, as of the last committed step. Rebuilt from the store on resume."""
-
-    step: int = 0
-    actions: int = 0
-    actions_at_milestone: int = 0
-    bad_streak: int = 0
-    tokens: int = 0
-    cost: float = 0.0  # of the calls with a price
-    unpriced_calls: int = 0  # calls whose cost is unknown (no price in the config)
-    wall_before: float = 0.0  # wall seconds spent in earlier sessions of this run
-    memory_version: int = 0  # memory events applied so far
-    last_event_id: int = 0  # the newest memory event applied (operator notes arrive as events)
-    last_results: tuple[ToolResult, ...] = ()
-
-
-@dataclass
-class Timing:
-    """Where this session's wall time went (the loop benchmark reads it)."""
-
-    emulation: float = 0.0
-    model: float = 0.0
-    started: float = field(default_factory=time.perf_counter)
-
-
-@dataclass
-class Parts:
-    """What the loop is made of; built by `animus.runs.runner` for a new or a resumed run."""
+class Parts(LoopState):
+    """What the loop is made of: its `LoopState`, and what it plays on, from its `Rig`. Made by `Agent` only."""
 
     gb: GameBoy
     profile: Profile
     store: Recorder  # the run store; a branch's in-memory buffer while best-of-N branches play
     config: RunConfig
     caller: ModelCaller
-    state: GameState
-    tracker: Tracker
-    notes: Notes
-    context: Context
-    estimator: TokenEstimator
-    watchdog: Watchdog
-    alarm: Alarm | None = None  # the watchdog's alarm after the last step
 
 
 class Agent:
-    """Plays one run until a budget, the final milestone, a signal or repeated bad calls stop it."""
+    """Plays one run until a budget, the final milestone, a signal or repeated bad calls stop it.
 
-    def __init__(self, parts: Parts, counters: Counters, timing: Timing) -> None:
-        self.p, self.counters, self.timing = parts, counters, timing
-        self.profile, self.config = parts.profile, parts.config
+    `Agent(rig, loop)` is the one way a loop is built: for a new run, a resume and every best-of-N branch."""
+
+    def __init__(self, rig: Rig, loop: LoopState) -> None:
+        caller = ModelCaller(rig.model, rig.store, rig.config, rig.resume_step, rig.gate, rig.warned)
+        self.p = Parts(
+            gb=rig.gb, profile=rig.profile, store=rig.store, config=rig.config, caller=caller, **loop.pieces()
+        )
+        self.timing = Timing()
+        self.profile, self.config = rig.profile, rig.config
         self.on_step: Callable[[Agent], None] | None = None
         self.stop_requested: str | None = None
         self.carried_notices: list[str] = []  # notices for the next observation, handed over at a best-of-N fork
-        self.system = prompts.system_prompt(parts.profile.name)
-        self.tool_specs = tools.tool_specs(parts.config.tools)
-        self.thinking = _thinking(parts.config)
-        self.context_tokens = parts.config.memory.context_tokens  # lowered for this session if the model overflows
-        self._events: list[tuple[str, str | None, str, str]] = []  # (kind, key, content, source) of this step
+        self.system = prompts.system_prompt(rig.profile.name)
+        self.tool_specs = tools.tool_specs(rig.config.tools)
+        self.thinking = _thinking(rig.config)
+        self._events: list[MemoryEvent] = []  # of this step, in order
+
+    def take(self, loop: LoopState) -> None:
+        """Carry on from `loop` (a best-of-N winner's state, emulator aside) on this agent's own rig and caller."""
+        self.p = replace(self.p, **loop.pieces())
+
+    @property
+    def counters(self) -> Counters:
+        return self.p.counters
 
     @property
     def tracker(self) -> Tracker:
@@ -174,21 +157,21 @@ class Agent:
             try:
                 folded = self.fit_context(user, force)
                 request = self.request("act", obs.step, self.system, (*context.turns, user), png)
-                reply = self.p.caller.call(request, [user], self.estimate(request, len(context.turns)))
+                reply = self.ask(request, [user], len(context.turns))
                 break
             except ContextOverflow as exc:  # the model's window is smaller than memory.context_tokens
                 if force and not folded:
                     raise StopRun("error", f"{exc}; nothing left to summarize: lower memory.context_tokens") from None
-                self.context_tokens = max(1000, int(self.context_tokens * OVERFLOW_SHRINK))
-                _warn(f"{exc}; the context budget is now {self.context_tokens} tokens for this session "
-                      "(set memory.context_tokens lower for new runs)")  # fmt: skip
+                self.p.context_tokens = max(1000, int(self.p.context_tokens * OVERFLOW_SHRINK))
+                notify.warn(f"{exc}; the context budget is now {self.p.context_tokens} tokens for this session "
+                            "(set memory.context_tokens lower for new runs)")  # fmt: skip
                 force = True
         context.add(user, reply)
         return reply
 
     def act(self, reply: Reply) -> tuple[tools.Executed, int]:
         """Run the reply's tool calls; return what they did and the frame count before their inputs."""
-        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes)
+        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, self.counters.step + 1)
         frame_start = self.p.gb.frame_count
         t0 = time.perf_counter()
         tools.apply_ops(self.p.gb, executed.ops)
@@ -208,13 +191,13 @@ class Agent:
             c.actions_at_milestone = c.actions
         p.alarm = p.watchdog.update(c.actions, p.state.position, bool(new))
         if p.alarm is not None:
-            self._events.append((f"stuck_{p.alarm.name}", p.alarm.kind, p.alarm.message, "watchdog"))
-        self._events += [(kind, key, content, "model") for kind, key, content in executed.events]
+            self._events.append(MemoryEvent.watchdog(step, p.alarm.name, p.alarm.kind, p.alarm.message))
+        self._events += executed.events
         keyframe = None
         if step % self.config.record.keyframe_every == 0:
             keyframe = KeyframeRow(step, p.gb.frame_count, zlib.compress(p.gb.save_state(), 1))
         now = time.time()
-        events = [MemoryEventRow(0, step, *event, now) for event in self._events]
+        events = [replace(event, created_at=now) for event in self._events]
         c.memory_version += len(events)
         p.store.record_step(
             StepRow(
@@ -265,9 +248,9 @@ class Agent:
         cfg, context, est = self.config.memory, self.p.context, self.p.estimator
         memory = self.memory()
         raw = est.fixed(self.system, self.tool_specs, memory, 0) + sum(context.sizes) + est.turn(user)
-        if raw * est.scale <= self.context_tokens and not force:
+        if raw * est.scale <= self.p.context_tokens and not force:
             return False
-        over = raw - self.context_tokens * REFILL_SHARE / est.scale
+        over = raw - self.p.context_tokens * REFILL_SHARE / est.scale
         count = context.leaving(cfg.keep_turns, max(over, 1e-9) if force else over)  # forced: at least one exchange
         if count == 0:
             return False
@@ -282,10 +265,10 @@ class Agent:
             text = prompts.SUMMARY_PROMPT.format(game=self.profile.name, through=context.turns[count - 1].step)
             task = UserTurn(user.step, text, results)
             request = self.request("summarize", user.step, self.system, (*context.turns[:shown], task), None)
-            summary = self.p.caller.call(request, [], self.estimate(request, shown)).text.strip()
+            summary = self.ask(request, [], shown).text.strip()
         context.fold(count, summary)
         context.base_notes = self.p.notes.items()
-        self._events.append(("summary", str(context.summarized_through), summary, "model"))
+        self._events.append(MemoryEvent.summary(user.step, context.summarized_through, summary))
         return True
 
     def reflect(self, alarm: Alarm) -> str:
@@ -295,10 +278,10 @@ class Agent:
         task = UserTurn(step, text, self.counters.last_results)
         request = self.request("reflect", step, self.system, (*turns, task), None)
         try:
-            text = self.p.caller.call(request, [], self.estimate(request, len(turns))).text.strip()
+            text = self.ask(request, [], len(turns)).text.strip()
         except ContextOverflow:  # the act request that follows will summarize
             text = "(no reflection: the context was full)"
-        self._events.append(("reflection", alarm.kind, text, "model"))
+        self._events.append(MemoryEvent.reflection(step, alarm.kind, text))
         return text
 
     def take_operator_notes(self) -> list[str]:
@@ -308,11 +291,12 @@ class Agent:
             return notices
         for event in self.p.store.memory_events(after_id=c.last_event_id):
             c.last_event_id = event.id
-            if event.source == "operator":
-                self.p.notes.replay([(event.kind, event.key, event.content)])
+            if event.source is EventSource.OPERATOR:
+                self.p.notes.replay([event])
                 c.memory_version += 1
-                verb = "set" if event.kind == "note_set" else "deleted"
-                notices.append(f"Your operator {verb} the note {event.key!r}.")
+                if event.kind in NOTE_KINDS:  # (a kind from a newer Animus changes nothing here)
+                    verb = "set" if event.kind is MemoryKind.NOTE_SET else "deleted"
+                    notices.append(f"Your operator {verb} the note {event.key!r}.")
         return notices
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -329,6 +313,11 @@ class Agent:
             thinking=self.thinking,
             image_png=png,
         )
+
+    def ask(self, request: Request, delta: Sequence[Turn], from_context: int) -> Reply:
+        """The model's reply to `request` through the caller, booked into this agent's state and timing; the
+        request's first `from_context` messages are the context's first turns (see `estimate`)."""
+        return self.p.caller.call(request, delta, self.estimate(request, from_context), self.p, self.timing)
 
     def estimate(self, request: Request, from_context: int) -> int:
         """Estimated input tokens of `request`, whose first `from_context` messages are the context's first
@@ -364,10 +353,6 @@ _NOTICE_OF_STOP = {
     "model_context_window_exceeded": prompts.CUT_NOTICE,
     "refusal": prompts.REFUSAL_NOTICE,
 }
-
-
-def _warn(message: str) -> None:
-    print(f"animus: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _thinking(config: RunConfig) -> Thinking:

@@ -19,6 +19,8 @@ from animus.config import ToolsConfig
 from animus.emulator import BUTTONS
 from animus.errors import BadToolCall
 from animus.memory import Notes
+from animus.memory.events import MemoryEvent
+from animus.memory.notes import normalize_key
 
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
@@ -49,7 +51,7 @@ class Executed:
     results: tuple[ToolResult, ...]
     ops: tuple[InputOp, ...]
     actions: int
-    events: tuple[tuple[str, str, str], ...]  # (kind, key, content): note_set / note_delete
+    events: tuple[MemoryEvent, ...]  # the note changes (note_set / note_delete), in order
 
     @property
     def bad_calls(self) -> int:
@@ -115,15 +117,16 @@ def tool_specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
     )
 
 
-def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes) -> Executed:
-    """Check and translate a reply's calls, in order; edit `notes`. Inputs are returned, not yet applied."""
+def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int) -> Executed:
+    """Check and translate a reply's calls, in order; edit `notes` (the events are `step`'s). Inputs are
+    returned, not yet applied."""
     results: list[ToolResult] = []
     ops: list[InputOp] = []
-    events: list[tuple[str, str, str]] = []
+    events: list[MemoryEvent] = []
     actions = 0
     for call in calls:
         try:
-            text, new_ops, event = _one(call, cfg, notes)
+            text, new_ops, event = _one(call, cfg, notes, step)
         except BadToolCall as exc:
             results.append(ToolResult(call.id, f"error: {exc}", is_error=True))
             continue
@@ -146,7 +149,7 @@ def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:
             gb.tick(op.wait, render=draw)
 
 
-def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[InputOp], tuple[str, str, str] | None]:
+def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes, step: int) -> tuple[str, list[InputOp], MemoryEvent | None]:
     if not isinstance(call.input, dict):
         raise BadToolCall(f"{call.name}: the input must be a JSON object.")
     if UNPARSED_ARGUMENTS in call.input:
@@ -176,14 +179,14 @@ def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes) -> tuple[str, list[Inpu
         return f"waited {frames} frames", [InputOp((), 0, frames)], None
     if call.name == "note":
         _only(args, {"key", "text"}, call.name)
-        key, text = _text(args, "key"), _text(args, "text")
+        key, text = normalize_key(_text(args, "key")), _text(args, "text")
         notes.set(key, text)
-        return f"noted {key!r}", [], ("note_set", key.strip(), text)
+        return f"noted {key!r}", [], MemoryEvent.note(step, key, text)
     if call.name == "forget":
         _only(args, {"key"}, call.name)
-        key = _text(args, "key")
+        key = normalize_key(_text(args, "key"))
         notes.forget(key)
-        return f"forgot {key!r}", [], ("note_delete", key, "")
+        return f"forgot {key!r}", [], MemoryEvent.forget(step, key)
     raise BadToolCall(f"unknown tool {call.name!r}; the tools are press_buttons, wait, note and forget.")
 
 

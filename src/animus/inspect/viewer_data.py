@@ -19,13 +19,12 @@ from animus.agent.types import Reply, ToolResult
 from animus.errors import ProfileError
 from animus.games import GameState
 from animus.memory import Notes
+from animus.memory.events import NOTE_KINDS, WATCHDOG_KINDS, MemoryEvent, MemoryKind
 from animus.runs.reader import RunReader
-from animus.runs.rows import MemoryEventRow, MilestoneRow, ModelCallRow, StepRow
+from animus.runs.rows import MilestoneRow, ModelCallRow, StepRow
 
 JSONDict = dict[str, Any]
 
-WATCHDOG_KINDS = ("stuck_warn", "stuck_reflect", "stuck_stuck", "reflection")
-NOTE_KINDS = ("note_set", "note_delete")
 PURPOSES = ("act", "summarize", "reflect")
 STEPS_LIMIT = 5000  # most step summaries one /api/steps answer carries
 SEARCH_LIMIT = 200  # most search hits one /api/search answer carries
@@ -119,8 +118,10 @@ def milestone_json(m: MilestoneRow) -> JSONDict:
     }
 
 
-def event_json(e: MemoryEventRow) -> JSONDict:
-    return {"id": e.id, "step": e.step, "kind": e.kind, "key": e.key, "content": e.content, "source": e.source}
+def event_json(e: MemoryEvent) -> JSONDict:
+    """An event as the viewer's API shows it: kind and source as stored (a kind from a newer Animus too)."""
+    kind, source = e.kind.value, e.source.value
+    return {"id": e.id, "step": e.step, "kind": kind, "key": e.key, "content": e.content, "source": source}
 
 
 # -- one step ------------------------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ class MemoryLog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: list[MemoryEventRow] = []
+        self._rows: list[MemoryEvent] = []
         self._last_id = 0
 
     def refresh(self, store: RunReader) -> None:
@@ -288,14 +289,14 @@ class MemoryLog:
                 self._rows.extend(new)
                 self._last_id = new[-1].id
 
-    def rows(self) -> list[MemoryEventRow]:
+    def rows(self) -> list[MemoryEvent]:
         with self._lock:
             return list(self._rows)
 
-    def watchdog(self) -> list[MemoryEventRow]:
+    def watchdog(self) -> list[MemoryEvent]:
         return [e for e in self.rows() if e.kind in WATCHDOG_KINDS]
 
-    def at(self, step: int) -> list[MemoryEventRow]:
+    def at(self, step: int) -> list[MemoryEvent]:
         return [e for e in self.rows() if e.step == step]
 
 
@@ -305,10 +306,10 @@ def memory_payload(log: MemoryLog, step: int, max_chars: int = 10**9) -> JSONDic
     summary = ""
     summary_step: int | None = None
     for e in rows:
-        if e.kind == "summary":
+        if e.kind is MemoryKind.SUMMARY:
             summary, summary_step = e.content, e.step
     notes = Notes(max_chars)
-    notes.replay((e.kind, e.key, e.content) for e in rows)
+    notes.replay(rows)
     changed = sorted({e.key for e in rows if e.step == step and e.kind in NOTE_KINDS and e.key is not None})
     return {
         "step": step,

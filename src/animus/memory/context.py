@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterable
 
 from animus.agent.types import AssistantTurn, Reply, Turn, UserTurn, turn_from_json
+from animus.memory.events import MemoryEvent
 from animus.memory.tokens import TokenEstimator
-from animus.runs.rows import MemoryEventRow, ModelCallRow
+from animus.runs.rows import ModelCallRow
 
 
 class Context:
@@ -52,10 +53,10 @@ class Context:
         del self.turns[:count], self.sizes[:count]
         self.summary = summary
 
-    def rebuild(self, calls: Iterable[ModelCallRow], summaries: Iterable[MemoryEventRow]) -> None:
+    def rebuild(self, calls: Iterable[ModelCallRow], summaries: Iterable[MemoryEvent]) -> None:
         """Restore from the store: the latest summary event, then the `act` calls after the steps it covers."""
         for event in summaries:
-            self.summary, self.summarized_through = event.content, int(event.key or 0)
+            self.summary, self.summarized_through = event.content, event.through
         for call in calls:
             if call.step <= self.summarized_through:
                 continue

@@ -1,7 +1,9 @@
 """`Notes`: the key -> text store a model edits with the `note` and `forget` tools.
 
 Notes are part of the run: every change is a memory event in the store (`note_set` / `note_delete`), and
-`Notes.replay` rebuilds them exactly from those events on resume.
+`Notes.replay` rebuilds them exactly from those events on resume. A key means the same to every edit (the model's
+`note` and `forget`, the operator's `animus note`): `normalize_key` is applied by `set` and `forget`, and events
+store the normalized key.
 """
 
 from __future__ import annotations
@@ -9,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from animus.errors import BadToolCall
+from animus.memory.events import MemoryEvent, MemoryKind
 
 MAX_KEY_CHARS = 64
+
+
+def normalize_key(key: str) -> str:
+    """A note's key as notes keep it: without surrounding whitespace."""
+    return key.strip()
 
 
 class Notes:
@@ -21,8 +29,9 @@ class Notes:
         self._notes: dict[str, str] = {}
 
     def set(self, key: str, text: str) -> None:
-        """Add or replace a note. Raises `BadToolCall` for a bad key or when the notes would exceed the cap."""
-        key = key.strip()
+        """Add or replace a note under `normalize_key(key)`. Raises `BadToolCall` for a bad key or when the notes
+        would exceed the cap."""
+        key = normalize_key(key)
         if not key or len(key) > MAX_KEY_CHARS:
             raise BadToolCall(f"note key must be 1-{MAX_KEY_CHARS} characters, got {len(key)}.")
         size = self.size - len(self._notes.get(key, "")) - (len(key) if key in self._notes else 0)
@@ -35,7 +44,8 @@ class Notes:
         self._notes[key] = text
 
     def forget(self, key: str) -> None:
-        """Delete a note. Raises `BadToolCall` if there is no such note."""
+        """Delete the note `normalize_key(key)`. Raises `BadToolCall` if there is no such note."""
+        key = normalize_key(key)
         if key not in self._notes:
             known = ", ".join(self._notes) or "none"
             raise BadToolCall(f"there is no note {key!r} to forget (notes: {known}).")
@@ -48,10 +58,10 @@ class Notes:
     def items(self) -> tuple[tuple[str, str], ...]:
         return tuple(self._notes.items())
 
-    def replay(self, events: Iterable[tuple[str, str | None, str]]) -> None:
-        """Apply stored (kind, key, content) memory events in order; other kinds are ignored."""
-        for kind, key, content in events:
-            if kind == "note_set" and key is not None:
-                self._notes[key] = content
-            elif kind == "note_delete" and key is not None:
-                self._notes.pop(key, None)
+    def replay(self, events: Iterable[MemoryEvent]) -> None:
+        """Apply stored memory events in order (their keys as stored); other kinds are ignored."""
+        for e in events:
+            if e.kind is MemoryKind.NOTE_SET and e.key is not None:
+                self._notes[e.key] = e.content
+            elif e.kind is MemoryKind.NOTE_DELETE and e.key is not None:
+                self._notes.pop(e.key, None)

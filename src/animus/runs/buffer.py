@@ -12,16 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from animus.runs.rows import (
-    BranchRow,
-    KeyframeRow,
-    MemoryEventRow,
-    MilestoneRow,
-    ModelCallRow,
-    PlayedBranch,
-    RecordedStep,
-    StepRow,
-)
+from animus.memory.events import MemoryEvent
+from animus.runs.rows import BranchRow, KeyframeRow, MilestoneRow, ModelCallRow, PlayedBranch, RecordedStep, StepRow
 
 
 class Recorder(Protocol):
@@ -35,7 +27,7 @@ class Recorder(Protocol):
         self,
         step: StepRow,
         milestones: Sequence[MilestoneRow] = (),
-        events: Sequence[MemoryEventRow] = (),
+        events: Sequence[MemoryEvent] = (),
         keyframe: KeyframeRow | None = None,
     ) -> None: ...
 
@@ -43,7 +35,7 @@ class Recorder(Protocol):
 
     def changed_elsewhere(self) -> bool: ...
 
-    def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]: ...
+    def memory_events(self, after_id: int = 0) -> list[MemoryEvent]: ...
 
     def pending_call(self, step: int, purpose: str = "act") -> ModelCallRow | None: ...
 
@@ -69,7 +61,7 @@ class BranchBuffer:
         self,
         step: StepRow,
         milestones: Sequence[MilestoneRow] = (),
-        events: Sequence[MemoryEventRow] = (),
+        events: Sequence[MemoryEvent] = (),
         keyframe: KeyframeRow | None = None,
     ) -> None:
         self.steps.append(RecordedStep(step, tuple(milestones), tuple(events), keyframe))
@@ -80,7 +72,7 @@ class BranchBuffer:
     def changed_elsewhere(self) -> bool:
         return False
 
-    def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]:
+    def memory_events(self, after_id: int = 0) -> list[MemoryEvent]:
         return []
 
     def pending_call(self, step: int, purpose: str = "act") -> ModelCallRow | None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from animus.errors import BadToolCall, RunError
-from animus.memory.notes import MAX_KEY_CHARS
+from animus.memory.events import EventSource, MemoryEvent
+from animus.memory.notes import MAX_KEY_CHARS, normalize_key
 from animus.runs.rebuild import notes as rebuild_notes
 from animus.runs.store import RunStore
 
 
 def edit_note(run_dir: Path, key: str, text: str | None) -> int:
-    """Set the note `key` to `text`, or delete it when `text` is None. Returns the step it takes effect at."""
-    key = key.strip()
+    """Set the note `key` to `text`, or delete it when `text` is None (`key` means what it means to the model's
+    `note` and `forget`: `normalize_key`). Returns the step it takes effect at."""
+    key = normalize_key(key)
     if not key or len(key) > MAX_KEY_CHARS:
         raise RunError(f"a note key is 1-{MAX_KEY_CHARS} characters, got {len(key)}.")
     with RunStore.open(run_dir) as store:
@@ -29,5 +31,7 @@ def edit_note(run_dir: Path, key: str, text: str | None) -> int:
                 notes.set(key, text)
         except BadToolCall as exc:
             raise RunError(f"cannot change the notes of {run_dir}: {exc}") from None
-        kind = "note_delete" if text is None else "note_set"
-        return store.add_next_step_event(kind, key, text or "", "operator")
+        # The store sets the step: the one after the last committed when it writes the event.
+        operator = EventSource.OPERATOR
+        event = MemoryEvent.forget(0, key, operator) if text is None else MemoryEvent.note(0, key, text, operator)
+        return store.add_next_step_event(event)

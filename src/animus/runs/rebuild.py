@@ -1,8 +1,10 @@
 """Rebuilding a run's loop from its store, for `animus resume`.
 
 Every piece is derived from committed rows only, so the rebuilt loop is the one an uninterrupted run would have
-at that step: the emulator (nearest keyframe + the logged inputs, every replayed step's hashes checked), the
-tracker, notes, summary and context, the watchdog, the estimator's calibration and the counters.
+at that step: the emulator (nearest keyframe + the logged inputs, every replayed step's hashes checked), and the
+`LoopState` (`animus.agent.state`): the tracker, notes, summary and context, the watchdog, the estimator's
+calibration and the counters. `loop_state` is the rebuild rule of every piece; a new piece of loop state gets its
+rule there (docs/architecture.md, "The loop's state").
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from animus.agent.calls import reported_input
-from animus.agent.loop import Counters
+from animus.agent.state import Counters, LoopState
 from animus.agent.tools import InputOp, apply_ops
 from animus.agent.types import Reply, ToolResult
 from animus.agent.watchdog import Alarm, Watchdog
@@ -21,12 +23,32 @@ from animus.errors import RunError
 from animus.games import GameState, Profile, Tracker
 from animus.memory import Notes
 from animus.memory.context import Context
+from animus.memory.events import MemoryKind
 from animus.memory.tokens import HeuristicEstimator
 from animus.runs.digests import use_recorded_hash
 from animus.runs.store import RunStore
 
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
+
+
+def loop_state(store: RunStore, gb: GameBoy, profile: Profile, config: RunConfig, last: int) -> LoopState:
+    """The loop's state after step `last`, with `gb` brought to that step (`replay`). The context budget starts
+    again from the config: a session's lowering after the model overflowed is not kept."""
+    replay(store, gb, last)
+    est = estimator(store)
+    dog, alarm = watchdog(store, config)
+    return LoopState(
+        state=profile.read(gb),
+        tracker=tracker(store, profile),
+        notes=notes(store, config, last),
+        context=context(store, est, config, last),
+        estimator=est,
+        watchdog=dog,
+        counters=counters(store, last),
+        alarm=alarm,
+        context_tokens=config.memory.context_tokens,
+    )
 
 
 def replay(store: RunStore, gb: GameBoy, last: int) -> None:
@@ -50,7 +72,7 @@ def tracker(store: RunStore, profile: Profile) -> Tracker:
 def notes(store: RunStore, config: RunConfig, last: int | None = None) -> Notes:
     """The notes after step `last` (all of them when None). Later operator edits the loop applies itself."""
     rebuilt = Notes(config.memory.notes_max_chars)
-    rebuilt.replay((e.kind, e.key, e.content) for e in store.memory_events() if last is None or e.step <= last)
+    rebuilt.replay(e for e in store.memory_events() if last is None or e.step <= last)
     return rebuilt
 
 
@@ -67,12 +89,12 @@ def context(store: RunStore, est: HeuristicEstimator, config: RunConfig, last: i
     loop executes it."""
     rebuilt = Context(est)
     events = store.memory_events()
-    summaries = [e for e in events if e.kind == "summary" and e.step <= last]
-    covered = int(summaries[-1].key or 0) if summaries else 0
+    summaries = [e for e in events if e.kind is MemoryKind.SUMMARY and e.step <= last]
+    covered = summaries[-1].through if summaries else 0
     rebuilt.rebuild((c for c in store.calls("act", start=covered + 1) if c.step <= last), summaries)
     if summaries:  # a summary is folded before its step's calls run: the notes of the events stored before it
         base = Notes(config.memory.notes_max_chars)
-        base.replay((e.kind, e.key, e.content) for e in events if e.id < summaries[-1].id)
+        base.replay(e for e in events if e.id < summaries[-1].id)
         rebuilt.base_notes = base.items()
     return rebuilt
 

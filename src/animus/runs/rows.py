@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from animus.memory.events import MemoryEvent
+
 
 @dataclass(frozen=True)
 class StepRow:
@@ -60,15 +62,7 @@ class ModelCallRow:
         return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
 
 
-@dataclass(frozen=True)
-class MemoryEventRow:
-    id: int
-    step: int
-    kind: str
-    key: str | None
-    content: str
-    source: str
-    created_at: float
+MemoryEventRow = MemoryEvent  # a row of memory_events is the typed event itself (animus.memory.events)
 
 
 @dataclass(frozen=True)

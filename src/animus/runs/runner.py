@@ -25,18 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from animus import __version__, faults
 from animus.agent import prompts
-from animus.agent.calls import ModelCaller
-from animus.agent.loop import Agent, Counters, Parts, Timing
+from animus.agent.loop import Agent, LoopState, Rig
 from animus.agent.models import check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
-from animus.agent.watchdog import Watchdog
 from animus.config import RunConfig, config_from_dict
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
-from animus.games import Tracker, choose_profile, load_profile
-from animus.memory import Notes
-from animus.memory.context import Context
-from animus.memory.tokens import HeuristicEstimator
+from animus.games import choose_profile, load_profile
 from animus.runs import health, rebuild
 from animus.runs.lock import is_locked
 from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
@@ -138,21 +133,7 @@ def start_run(
         )
         with gb:
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
-            est = HeuristicEstimator()
-            parts = Parts(
-                gb=gb,
-                profile=profile,
-                store=store,
-                config=config,
-                caller=ModelCaller(model, store, config, counters := Counters(), timing := Timing(), est),
-                state=profile.read(gb),
-                tracker=Tracker(profile),
-                notes=Notes(config.memory.notes_max_chars),
-                context=Context(est),
-                estimator=est,
-                watchdog=Watchdog(config.watchdog),
-            )
-            agent = Agent(parts, counters, timing)
+            agent = Agent(Rig(gb, profile, store, config, model), LoopState.new(gb, profile, config))
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the new store could not be written (a full disk, a file size limit)
         raise health.failure(run_dir, exc) from None
@@ -177,25 +158,8 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
         from animus.emulator.gameboy import GameBoy
 
         with GameBoy(rom_path) as gb:
-            rebuild.replay(store, gb, last)
-            est = rebuild.estimator(store)
-            dog, alarm = rebuild.watchdog(store, config)
-            counters, timing = rebuild.counters(store, last), Timing()
-            parts = Parts(
-                gb=gb,
-                profile=profile,
-                store=store,
-                config=config,
-                caller=ModelCaller(model, store, config, counters, timing, est, resume_step=last + 1),
-                state=profile.read(gb),
-                tracker=rebuild.tracker(store, profile),
-                notes=rebuild.notes(store, config, last),
-                context=rebuild.context(store, est, config, last),
-                estimator=est,
-                watchdog=dog,
-                alarm=alarm,
-            )
-            agent = Agent(parts, counters, timing)
+            loop = rebuild.loop_state(store, gb, profile, config, last)  # brings gb to step `last`
+            agent = Agent(Rig(gb, profile, store, config, model, resume_step=last + 1), loop)
             store.set_meta(**running_values())
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the store could not be written or read (a full disk, a damaged page)

@@ -225,16 +225,16 @@ class RunStore(RunReader):
         with self._transaction():
             self._put_keyframe(keyframe)
 
-    def add_next_step_event(self, kind: str, key: str | None, content: str, source: str) -> int:
-        """Append one memory event (an operator's note, say) for the step after the last committed one.
+    def add_next_step_event(self, event: MemoryEventRow) -> int:
+        """Append one memory event (an operator's note, say) for the step after the last committed one: `event`'s
+        own step and creation time are replaced.
 
         The step is read and the event written in one transaction, so a running writer cannot commit a step in
         between. Returns that step: the loop applies the event when it begins that step or the one after.
         """
         with self._transaction():
             step = self.last_step() + 1
-            event = {"step": step, "kind": kind, "key": key, "content": content, "source": source}
-            self._insert("memory_events", {**event, "created_at": time.time()})
+            self._insert("memory_events", row_dict(replace(event, step=step, created_at=time.time()), skip="id"))
         return step
 
     def _put_keyframe(self, keyframe: KeyframeRow) -> None:

@@ -1,0 +1,121 @@
+"""The loop's state, and what it plays on: the one place where both are defined.
+
+An `Agent` is built in one way only, `Agent(rig, loop)`:
+- `Rig` is what the loop plays on and with, none of it rebuilt from the store: the emulator, the profile, the
+  recorder, the config and the model (plus how a session calls it: the step whose stored replies a resume reuses,
+  a fleet's gate, the models already warned of). Each session, and each best-of-N branch, has its own.
+- `LoopState` is everything the loop carries from one step to the next. It comes from exactly three places: a new
+  run (`LoopState.new`), a resume (`animus.runs.rebuild.loop_state`, from the store's rows only) and a best-of-N
+  fork (`LoopState.copy`, a deep copy of the main agent's); a fork's winner goes back through `Agent.take`.
+
+A new piece of loop state is a field of `LoopState`, its value for a new run in `LoopState.new`, and its rebuild
+rule in `runs/rebuild.py` (with a test that kills a run and compares it with an uninterrupted one). A fork copies
+it and the run takes the winner's without further code. docs/architecture.md has the table of every piece.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from animus.agent.types import ToolResult
+from animus.agent.watchdog import Alarm, Watchdog
+from animus.games import GameState, Tracker
+from animus.memory import Notes
+from animus.memory.context import Context
+from animus.memory.tokens import HeuristicEstimator, TokenEstimator
+
+if TYPE_CHECKING:
+    from animus.agent.models import Model
+    from animus.config import RunConfig
+    from animus.emulator.gameboy import GameBoy
+    from animus.games import Profile
+    from animus.runs.buffer import Recorder
+
+# Entered around each model call when set (a fleet's shared limits: animus.fleet.limits.Gate).
+Gate = Callable[[], AbstractContextManager[object]]
+
+
+@dataclass
+class Counters:
+    """The loop's running totals, as of the last committed step. Rebuilt from the store on resume."""
+
+    step: int = 0
+    actions: int = 0
+    actions_at_milestone: int = 0
+    bad_streak: int = 0
+    tokens: int = 0
+    cost: float = 0.0  # of the calls with a price
+    unpriced_calls: int = 0  # calls whose cost is unknown (no price in the config)
+    wall_before: float = 0.0  # wall seconds spent in earlier sessions of this run
+    memory_version: int = 0  # memory events applied so far
+    last_event_id: int = 0  # the newest memory event applied (operator notes arrive as events)
+    last_results: tuple[ToolResult, ...] = ()
+
+
+@dataclass
+class Timing:
+    """Where this session's wall time went (the loop benchmark reads it). An agent's own, never loop state."""
+
+    emulation: float = 0.0
+    model: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class LoopState:
+    """What the loop carries from one step to the next (see the module docstring for where it comes from)."""
+
+    state: GameState  # the game state after the last step
+    tracker: Tracker
+    notes: Notes
+    context: Context
+    estimator: TokenEstimator
+    watchdog: Watchdog
+    counters: Counters
+    alarm: Alarm | None  # the watchdog's alarm after the last step
+    context_tokens: int  # the context budget: memory.context_tokens, lowered for a session if the model overflows
+
+    @classmethod
+    def new(cls, gb: GameBoy, profile: Profile, config: RunConfig) -> LoopState:
+        """The state of a new run, before its first step, with `gb` at the start state."""
+        est = HeuristicEstimator()
+        return cls(
+            state=profile.read(gb),
+            tracker=Tracker(profile),
+            notes=Notes(config.memory.notes_max_chars),
+            context=Context(est),
+            estimator=est,
+            watchdog=Watchdog(config.watchdog),
+            counters=Counters(),
+            alarm=None,
+            context_tokens=config.memory.context_tokens,
+        )
+
+    def pieces(self) -> dict[str, Any]:
+        """The pieces by field name (of `LoopState` only, when `self` is a subclass such as the loop's `Parts`)."""
+        return {f.name: getattr(self, f.name) for f in fields(LoopState)}
+
+    def copy(self, shared: Iterable[object] = ()) -> LoopState:
+        """A deep copy for a best-of-N branch: nothing of it is shared with `self`, except the objects in `shared`
+        (read-only ones such as the profile and the config), which are kept as they are."""
+        memo = {id(obj): obj for obj in shared}
+        return copy.deepcopy(LoopState(**self.pieces()), memo)
+
+
+@dataclass(frozen=True)
+class Rig:
+    """What a loop plays on and with (see the module docstring). The agent builds its `ModelCaller` from it."""
+
+    gb: GameBoy
+    profile: Profile
+    store: Recorder  # the run store; a branch's in-memory buffer while best-of-N branches play
+    config: RunConfig
+    model: Model
+    resume_step: int | None = None  # a resumed session's first step: replies stored for it are used again
+    gate: Gate | None = None
+    warned: set[str] = field(default_factory=set)  # models warned of having no price (one warning per session)

@@ -1,0 +1,159 @@
+"""The loop's state is built in one place (`animus.agent.state`): every piece a resume rebuilds equals the live
+one, a best-of-N fork copies it whole and leaves the run's own caller alone, and a fleet's gate reaches every
+branch."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import animus
+from animus.agent.loop import Agent
+from animus.agent.models import create_model
+from animus.agent.state import LoopState, Rig
+from animus.config import RunConfig, load_config
+from animus.emulator import bundled_rom, read_rom
+from animus.emulator.gameboy import GameBoy
+from animus.games import Profile, choose_profile, load_profile
+from animus.runs import rebuild
+from animus.runs.buffer import BranchBuffer
+from animus.runs.runner import PROFILE_FILE, start_run
+from animus.runs.store import RunStore
+
+# A session-only cursor and wall time, not state a resume must reproduce: the rebuilt `last_event_id` is the newest
+# event of the run, the live one the newest operator event applied (both read the same operator events next); the
+# rebuilt `wall_before` is the earlier sessions' wall time, which the live session counts in its `Timing`.
+# And a memo: the estimator's price of the tool specs it saw last, recomputed at its first use.
+NOT_REBUILT = {"wall_before", "last_event_id", "_tools", "_tool_chars"}
+
+BUSY = {
+    "model.name": "mock",
+    "seed": 3,
+    "budget.steps": 70,
+    "stop_on_finish": False,
+    "memory.context_tokens": 3000,
+    "memory.notes_max_chars": 400,
+    "watchdog.no_milestone_actions": 6,
+    "watchdog.escalate_actions": 4,
+}
+
+
+def view(x: object, shared: tuple[object, ...]) -> object:
+    """`x` as plain comparable values, object by object (the objects in `shared` stand for themselves)."""
+    if any(x is s for s in shared):
+        return ("shared", type(x).__name__)
+    if x is None or isinstance(x, str | int | float | bytes | frozenset | Enum | BaseModel):
+        return x
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        fields = [f.name for f in dataclasses.fields(x) if f.name not in NOT_REBUILT]
+        return (type(x).__name__, {name: view(getattr(x, name), shared) for name in fields})
+    if isinstance(x, dict):
+        return {k: view(v, shared) for k, v in x.items()}
+    if isinstance(x, list | tuple | deque):
+        return [view(v, shared) for v in x]
+    if isinstance(x, set):
+        return x
+    return (type(x).__name__, {k: view(v, shared) for k, v in vars(x).items() if k not in NOT_REBUILT})
+
+
+def test_resume_rebuilds_every_piece_of_the_loop_state_as_it_was(tmp_path: Path) -> None:
+    config = load_config(overrides=BUSY)
+    live: list[tuple[LoopState, object]] = []
+
+    def keep_last(agent: Agent) -> None:
+        if agent.counters.step == config.budget.steps:
+            live.append((agent.p.copy(shared=(agent.profile, agent.config)), agent.profile))
+
+    def attach(agent: Agent) -> None:
+        agent.on_step = keep_last
+
+    start_run(config, tmp_path, "r", on_start=attach)
+    ((state, live_profile),) = live
+    run_dir = tmp_path / "r"
+    profile = load_profile(str(run_dir / PROFILE_FILE))
+    with RunStore.open(run_dir) as store, GameBoy(bundled_rom()) as gb:
+        rebuilt = rebuild.loop_state(store, gb, profile, config, config.budget.steps)
+        events = store.memory_events()
+    assert {e.kind for e in events} >= {"summary", "note_set", "note_delete", "stuck_warn"}, "a run with every piece"
+    assert state.context.summary and state.context.base_notes and state.notes.items(), "memory to rebuild"
+    for f in dataclasses.fields(LoopState):
+        want = view(getattr(state, f.name), (live_profile,))
+        got = view(getattr(rebuilt, f.name), (profile,))
+        assert got == want, f"resume rebuilds the loop state's {f.name!r} differently from the live run"
+
+
+class CountingGate:
+    """A fleet's gate stand-in: counts the model calls made through it (from every branch's thread)."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            self.entered += 1
+        yield
+
+
+def test_a_fork_leaves_the_run_s_caller_alone_and_every_branch_keeps_the_fleet_s_gate(tmp_path: Path) -> None:
+    config = load_config(
+        overrides={"seed": 1, "budget.steps": 30, "branching.branches": 3, "branching.horizon": 6},
+        sets=('thinking.type="disabled"',),
+    )
+    gate = CountingGate()
+    seen: dict[str, object] = {}
+
+    def attach(agent: Agent) -> None:  # as the fleet's worker does
+        agent.p.caller.gate = gate
+        seen.update(agent=agent, caller=agent.p.caller, before=dict(vars(agent.p.caller)))
+
+    start_run(config, tmp_path, "b", on_start=attach)
+    agent, caller, before = seen["agent"], seen["caller"], seen["before"]
+    assert isinstance(agent, Agent) and isinstance(before, dict)
+    assert agent.p.caller is caller, "the run keeps its own caller through every fork"
+    after = vars(caller)
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before if k != "in_flight"), (
+        "nothing of the run's caller was changed by a fork or by taking a branch's state"
+    )
+    with animus.open_run(tmp_path / "b") as run:
+        branches = run.branches()
+        calls = len(run.model_calls()) + sum(len(run.branch_calls(b.id)) for b in branches)
+    assert len({b.fork_step for b in branches}) >= 3
+    assert gate.entered == calls > 0, "every branch's every model call went through the fleet's gate"
+
+
+def quest(config: RunConfig) -> tuple[Path, Profile]:
+    rom_path = bundled_rom()
+    _, rom = read_rom(rom_path)
+    profile, _ = choose_profile(rom.title, rom.sha256, config.game)
+    return rom_path, profile
+
+
+def test_a_fork_copies_the_loop_state_whole_and_take_adopts_a_branch_s(tmp_path: Path) -> None:
+    config = load_config(overrides={"model.name": "mock"})
+    rom_path, profile = quest(config)
+    with GameBoy(rom_path) as gb:
+        rig = Rig(gb, profile, BranchBuffer(tmp_path), config, create_model("mock", config))
+        agent = Agent(rig, LoopState.new(gb, profile, config))
+        main = LoopState(**agent.p.pieces())
+        fork = agent.p.copy(shared=(profile, config))
+        for f in dataclasses.fields(LoopState):
+            mine, theirs = getattr(main, f.name), getattr(fork, f.name)
+            if not isinstance(mine, int | None | tuple) and not dataclasses.is_dataclass(mine):
+                assert mine is not theirs, f"a fork shares the loop state's {f.name!r} with the run"
+        assert fork.counters is not main.counters and fork.counters == main.counters
+        assert fork.tracker.profile is profile, "the profile is shared, read-only"
+        assert fork.context.estimator is fork.estimator, "the copy's context prices with the copy's estimator"
+        caller, rig_gb, store = agent.p.caller, agent.p.gb, agent.p.store
+        agent.take(fork)
+        assert all(getattr(agent.p, f.name) is getattr(fork, f.name) for f in dataclasses.fields(LoopState))
+        assert agent.counters is fork.counters
+        assert (agent.p.caller, agent.p.gb, agent.p.store) == (caller, rig_gb, store), "what it plays on stays"
