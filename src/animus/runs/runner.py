@@ -28,11 +28,11 @@ from animus.agent import prompts
 from animus.agent.loop import Agent, LoopState, Rig
 from animus.agent.models import check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
-from animus.config import RunConfig, config_from_dict
+from animus.config import RunConfig, stored_config
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
 from animus.games import choose_profile, load_profile
-from animus.runs import health, rebuild
+from animus.runs import digests, health, rebuild
 from animus.runs.lock import is_locked
 from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
 from animus.runs.rows import KeyframeRow
@@ -127,6 +127,7 @@ def start_run(
                 rom_title=rom.title,
                 pyboy_version=version("pyboy"),
                 state_version=gb.state_version,
+                hashes=digests.DEFAULT,
                 start_state=start_state is not None,
                 created_at=time.time(),
             )
@@ -233,7 +234,7 @@ def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[RunMeta,
         )
     stored = dict(meta.config)
     stored["budget"] = {**stored["budget"], **{k: v for k, v in (budget or {}).items() if v is not None}}
-    config = config_from_dict(stored)
+    config = stored_config(stored)
     last = store.last_step()
     if meta.finished or last >= config.budget.steps:
         return meta, config, last, None

@@ -25,7 +25,7 @@ from animus import faults
 from animus.errors import RunError
 from animus.runs import health, meta, texts
 from animus.runs.lock import RunLock
-from animus.runs.reader import DB_NAME, RunReader, _not_text
+from animus.runs.reader import DB_NAME, RunReader
 from animus.runs.rows import (
     KeyframeRow,
     MemoryEventRow,
@@ -87,7 +87,7 @@ class RunStore(RunReader):
             # so the default page size left nearly half of every model_calls page empty.
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         store = cls(run_dir, conn, None)
-        try:
+        with store.opening():
             version = store._check_version(new)  # before the lock: a bad store gets nothing written to it
             if write and not new:
                 health.check(store, deep=True)  # nothing is written onto a damaged store
@@ -99,15 +99,6 @@ class RunStore(RunReader):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 store._migrate(version)
-        except (sqlite3.Error, OSError) as exc:  # a read-only directory or file, a full disk, a damaged page
-            store.close()
-            raise health.failure(run_dir, exc) from None
-        except UnicodeDecodeError as exc:
-            store.close()
-            raise _not_text(run_dir, exc) from None
-        except BaseException:
-            store.close()
-            raise
         return store
 
     def close(self) -> None:
