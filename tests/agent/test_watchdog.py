@@ -47,7 +47,7 @@ def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:
     assert result.returncode == 0
     with animus.open_run(tmp_path / "k") as run:
         assert run.status == "done" and run.totals().steps == 60
-        assert "stuck_at_step" in run.meta
+        assert run.meta.stuck_at_step is not None
     shown = run_animus("show", "k", "--runs-dir", str(tmp_path))
     assert "watchdog  marked stuck at step" in shown.stdout
 
