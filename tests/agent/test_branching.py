@@ -64,6 +64,19 @@ def test_forks_are_stored_and_the_best_branch_becomes_the_run(tmp_path: Path) ->
     assert "  branching.branches = 3\n" in shown and '  thinking.type = "disabled"\n' in shown
 
 
+def test_milestones_reached_in_a_fork_count_the_session_time_before_it(tmp_path: Path) -> None:
+    run_dir = branched(tmp_path, "clock", "--steps", "80")
+    with animus.open_run(run_dir) as run:
+        steps, milestones = list(run.steps()), run.milestones()
+        late = [m for m in milestones if m.step > 12]  # reached in a fork after the first ones
+        assert late
+        for m in milestones:
+            # The committed steps were played one after another: their wall times add up to no more than the
+            # session's clock when the milestone came. A branch whose clock started at its fork reads less.
+            played = sum(s.wall_seconds for s in steps[: m.step])
+            assert m.wall_seconds >= played, (m.id, m.step, m.wall_seconds, played)
+
+
 def test_the_chart_puts_committed_or_spent_actions_on_x(tmp_path: Path) -> None:
     run_dir = branched(tmp_path, "b", "--steps", "30")
     for axis in ("actions", "spent"):

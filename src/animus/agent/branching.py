@@ -143,6 +143,9 @@ class Brancher:
         main_caller = m.p.caller  # a fleet's shared limits hold for every branch; a missing price warns once
         rig = Rig(slot.gb, m.profile, buffer, config, slot.model, gate=main_caller.gate, warned=main_caller.warned)
         agent = Agent(rig, loop)
+        # The session's clock, not the branch's: its time budget and its milestones' wall_seconds count the time
+        # the session played before this fork (the run's earlier sessions are in its counters).
+        agent.timing.started = m.timing.started
         counters = agent.counters
         start_actions, start_step, horizon = counters.actions, counters.step, m.config.branching.horizon
 
