@@ -19,7 +19,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from animus.errors import RunError
 
@@ -99,37 +100,24 @@ class RunMeta:
 
 _FIELDS = {f.name: f for f in fields(RunMeta) if f.name != "extra"}
 KEYS = frozenset(_FIELDS)
-# The JSON types each key may hold (bool is not an int here: json gives True only for `true`).
-_TYPES: dict[str, tuple[type, ...]] = {
-    "id": (str,),
-    "config": (dict,),
-    "status": (str,),
-    "reason": (str,),
-    "finished": (bool,),
-    "budget": (str, type(None)),
-    "schema_version": (int, type(None)),
-    "animus_version": (str,),
-    "git_commit": (str, type(None)),
-    "label": (str,),
-    "model": (str,),
-    "seed": (int,),
-    "profile_id": (str,),
-    "profile_name": (str,),
-    "profile_hash": (str,),
-    "milestone_count": (int,),
-    "prompts": (dict,),
-    "rom_path": (str,),
-    "rom_sha256": (str,),
-    "rom_title": (str,),
-    "pyboy_version": (str,),
-    "state_version": (int, type(None)),
-    "hashes": (str, type(None)),
-    "start_state": (bool,),
-    "created_at": (float, int, type(None)),
-    "ended_at": (float, int, type(None)),
-    "stuck_at_step": (int, type(None)),
-}
-assert set(_TYPES) == KEYS  # every field has its JSON types
+
+
+def _json_types(hint: Any) -> tuple[type, ...]:
+    """The JSON values (as `json.loads` gives them) a field of type `hint` may hold."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        return (str,)  # every Literal here is of strings
+    if origin in (Union, UnionType):
+        return tuple(t for arg in get_args(hint) for t in _json_types(arg))
+    if origin is Mapping or hint is Mapping:
+        return (dict,)
+    if hint is float:
+        return (float, int)  # `1e9` and `1000000000` alike
+    return (hint,)  # str, int, bool, NoneType
+
+
+# What each key may hold, from RunMeta's own annotations: a new field needs no entry anywhere else.
+_TYPES = {name: _json_types(hint) for name, hint in get_type_hints(RunMeta).items() if name in KEYS}
 
 
 def encode(values: Mapping[str, Any]) -> list[tuple[str, str]]:
