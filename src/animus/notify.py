@@ -14,7 +14,7 @@ A message whose line predates this module and reads otherwise carries its own `p
 
 A Python user captures them with any logging handler (or pytest's `caplog`; notices and status lines are INFO, so
 `caplog.set_level(logging.INFO, logger="animus")`), or silences them with
-`logging.getLogger("animus").setLevel(logging.CRITICAL)`. With no handler configured at all, Python's last-resort
+`logging.getLogger("animus").setLevel(logging.ERROR)`. With no handler configured at all, Python's last-resort
 handler prints warnings (not notices) on stderr, bare.
 
 What is not a message, and so still written directly by its owner: what a front end was asked to draw, namely

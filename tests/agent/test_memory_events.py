@@ -177,3 +177,18 @@ def test_events_round_trip_through_the_store_and_an_unknown_kind_is_kept(tmp_pat
     exported = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     kinds = [line["kind"] for line in exported if line["type"] == "memory_event"]
     assert kinds == [*(str(e.kind) for e in made), "map_visit"]
+
+
+def test_a_summary_whose_key_is_no_step_is_a_damaged_run_for_resume(tmp_path: Path) -> None:
+    made = run_animus(
+        "run", "--steps", "30", "--set", "memory.context_tokens=3000", "--runs-dir", str(tmp_path), "--name", "s"
+    )
+    assert made.returncode == 0, made.stderr
+    run = tmp_path / "s"
+    with sqlite3.connect(run / "run.db") as conn:
+        changed = conn.execute("UPDATE memory_events SET key = 'seven' WHERE kind = 'summary'").rowcount
+    assert changed > 0, "the run made no summary: the test needs one"
+    resumed = run_animus("resume", str(run), "--steps", "40")
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr
+    assert resumed.stderr.startswith("error: ") and resumed.stderr.count("\n") == 1, resumed.stderr
+    assert "is a summary whose key 'seven' is no step" in resumed.stderr

@@ -428,3 +428,41 @@ def test_note_writes_an_operator_note_into_an_old_store(name: str, tmp_path: Pat
         "operator",
     )
     assert f"{t.last} steps" in ok("show", run)
+    # `note` writes, so it migrates a run no process is playing, like resume and compact.
+    assert user_version(run / "run.db") == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if len(truth(n).keyframes) >= 3])
+def test_compact_migrates_an_old_store_and_it_still_verifies(name: str, tmp_path: Path) -> None:
+    run, t = copy_store(name, tmp_path), truth(name)
+    said = ok("compact", run, "--every", "2")
+    assert "kept" in said, said
+    assert user_version(run / "run.db") == SCHEMA_VERSION
+    assert ok("verify", run, *rom_args(run)).startswith(f"OK: {t.last} steps")
+
+
+def test_reading_a_killed_run_leaves_its_database_and_its_wal_as_they_are(tmp_path: Path) -> None:
+    """A run killed mid-step leaves steps in its WAL: a reader must not fold them into run.db on closing."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ANIMUS_FAULT": "step:15"}
+    args = [sys.executable, "-m", "animus", "run", "--runs-dir", str(tmp_path / "runs"), "--name", "killed"]
+    subprocess.run(args, env=env, capture_output=True, timeout=300, check=False)
+    run = tmp_path / "runs" / "killed"
+    wal = run / "run.db-wal"
+    assert wal.stat().st_size > 0, "the kill left no WAL: the test needs one"
+
+    def files() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (run / "run.db", wal)}
+
+    before = files()
+    assert "14 steps" in ok("show", run)
+    ok("export", run, "-o", tmp_path / "out.jsonl")
+    ok("chart", run, "-o", tmp_path / "c.png")
+    ok("runs", "--runs-dir", tmp_path / "runs")
+    assert ok("verify", run).startswith("OK: 14 steps")
+    with animus.open_run(run) as opened:
+        assert opened.status == "crashed" and opened.totals().steps == 14
+    assert files() == before

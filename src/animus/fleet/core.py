@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from animus.errors import AnimusError
-from animus.fleet.existing import FleetOutcome, Found, examine, finished, remove_half
+from animus.fleet.existing import FleetOutcome, Found, examine, remove_half, settled
 from animus.fleet.limits import Gate
 from animus.fleet.plan import Plan, PlannedRun
 from animus.fleet.watch import Display, Row, RunView, read_view
@@ -87,7 +87,7 @@ class Fleet:
             found = examine(run_dir, st.run.config)
             if found.kind == "half":
                 remove_half(run_dir)
-            elif finished(found, st.run.config.budget.steps):
+            elif settled(found, st.run.config.budget.steps):
                 st.outcome = found.status if found.status in NORMAL + FAILURES else "done"
                 st.reason, st.skipped = found.reason, True
             st.view = read_view(run_dir)
@@ -152,7 +152,7 @@ class Fleet:
         except AnimusError as exc:  # e.g. a worker of a cancelled Ray task still holds it
             found, error = Found("none"), error or str(exc)
         status = found.status if found.kind == "run" else None
-        if finished(found, st.run.config.budget.steps):
+        if settled(found, st.run.config.budget.steps):
             st.outcome = status if status is not None and status in NORMAL + FAILURES else "done"
             st.reason = found.reason
         elif self.stopping:

@@ -6,8 +6,8 @@ Contracts:
   says now: the plan changed, so the fleet must go to another --runs-dir instead of mixing two experiments.
 - A run killed while it was being created (no store yet, no config in its meta, or no start keyframe) is
   `half`: `remove_half` deletes it so that it can be started again. Nothing else is ever deleted.
-- `finished` is the fleet's rule for skipping a run: status `failed` or `stuck`; `done` except when the step
-  budget ended it and the plan now allows more steps; or at least as many steps as the budget.
+- `settled` is the fleet's rule for skipping a run (nothing left to play): status `failed` or `stuck`; `done`
+  except when the step budget ended it and the plan now allows more steps; or at least as many steps as the budget.
 - A run's status is a `RunStatus` (animus.runs.meta); the fleet's word for a run, `FleetOutcome`, adds two that only
   the fleet knows: `pending` (not started yet by this invocation, or to be restarted) and `interrupted` (its worker
   ended while the fleet was stopping, before the run recorded an end).
@@ -40,7 +40,6 @@ class Found:
     status: RunStatus | None = None
     reason: str = ""
     steps: int = 0
-    finished: bool = False  # the run ended because it reached its final milestone
     budget: Budget | None = None  # the budget that ended it
 
 
@@ -79,7 +78,7 @@ def examine(run_dir: Path, config: RunConfig | None = None) -> Found:
         raise RunError(f"run {run_dir} cannot be read ({exc}): move it away, or use another --runs-dir.") from None
     if config is not None:
         _check_same_config(run_dir, dict(meta.config), config)
-    return Found("run", meta.status, meta.reason, steps, meta.finished, meta.budget)
+    return Found("run", meta.status, meta.reason, steps, meta.budget)
 
 
 def remove_half(run_dir: Path) -> None:
@@ -87,7 +86,7 @@ def remove_half(run_dir: Path) -> None:
     shutil.rmtree(run_dir)
 
 
-def finished(found: Found, budget_steps: int) -> bool:
+def settled(found: Found, budget_steps: int) -> bool:
     """True when the fleet should not play this run again (see the module docstring)."""
     if found.kind != "run":
         return False

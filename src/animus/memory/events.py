@@ -1,7 +1,7 @@
 """`MemoryEvent`: one change to what the agent remembers, typed, as the loop makes it and the store keeps it.
 
 Every layer uses this one type: the tools and the loop make events, the store writes and reads them (the
-`memory_events` table; `runs/rows.py` names it `MemoryEventRow`), `runs/rebuild.py` replays them on resume, and the
+`memory_events` table, read and written by name like every row), `runs/rebuild.py` replays them on resume, and the
 viewer shows them. So this module imports nothing from `animus.agent` or `animus.runs`.
 
 Contracts:

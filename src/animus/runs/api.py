@@ -19,11 +19,12 @@ from pathlib import Path
 
 from animus.agent.types import Reply
 from animus.games import GameState
+from animus.memory.events import MemoryEvent
 from animus.runs import health
 from animus.runs.catalog import live_status
 from animus.runs.meta import RunMeta, RunStatus
 from animus.runs.reader import RunReader
-from animus.runs.rows import BranchRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
+from animus.runs.rows import BranchRow, MilestoneRow, ModelCallRow, StepRow, Totals
 
 
 class Run:
@@ -32,7 +33,7 @@ class Run:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._store = RunReader.open(self.path)
-        with self._store.failures():
+        with self._store.opening():  # a damaged meta closes the store too
             self.meta: RunMeta = self._store.meta()
         """Provenance as it was when the run was opened: config, seed, model, label, ROM, versions, status..."""
 
@@ -69,7 +70,7 @@ class Run:
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise health.damaged(self.path, f"model call {call.id} holds no readable reply ({exc!r})") from None
 
-    def memory_events(self) -> list[MemoryEventRow]:
+    def memory_events(self) -> list[MemoryEvent]:
         return self._store.memory_events()
 
     def branches(self) -> list[BranchRow]:

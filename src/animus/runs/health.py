@@ -93,7 +93,9 @@ def check(store: RunReader, deep: bool = False) -> None:
             json.loads(call.request_delta)
         except ValueError as exc:
             raise damaged(store.run_dir, f"model call {call.id} of step {call.step} is not JSON: {exc}") from None
-    store.memory_events()  # text columns: bytes that are not UTF-8 fail here
+    for event in store.memory_events():  # text columns: bytes that are not UTF-8 fail here
+        if event.kind == "summary" and not (event.key or "0").isdigit():  # resume reads it as the steps covered
+            raise damaged(store.run_dir, f"memory event {event.id} is a summary whose key {event.key!r} is no step")
 
 
 class SpaceWatch:

@@ -39,9 +39,6 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 Budget = Literal["steps", "minutes", "tokens", "cost"]
 """Which budget ended a `done` run that was not finished."""
 BUDGETS: tuple[Budget, ...] = get_args(Budget)
-RESUMABLE: frozenset[RunStatus] = frozenset({"running", "crashed", "stopped", "error"})
-"""Statuses `animus resume` continues without a larger budget (a `done` run that was not finished needs one)."""
-
 # The reasons runs had before `finished` and `budget` were stored, which old stores are read by.
 LEGACY_FINISHED_PREFIX = "finished"
 LEGACY_BUDGET_PREFIXES: dict[str, Budget] = {"step budget": "steps", "time budget": "minutes",
@@ -61,7 +58,7 @@ class RunMeta:
     schema_version: int | None = None  # the store schema the run was created with
     animus_version: str = ""
     git_commit: str | None = None
-    label: str = ""  # default: `model`
+    label: str = ""  # charts and fleets group by `group_label`: this, else `model`, else `id`
     model: str = ""
     seed: int = 0
     profile_id: str = ""
@@ -88,7 +85,8 @@ class RunMeta:
         return stored_config(self.config)
 
     def to_json(self) -> dict[str, Any]:
-        """Every key as stored, the unknown ones included (for export)."""
+        """Every key as this version reads it, the unknown ones included (for export): a key an older store lacks
+        appears with its default, `finished` and `budget` as its legacy rule reads them."""
         known = {name: _plain(getattr(self, name)) for name in _FIELDS}
         return {**known, **self.extra}
 

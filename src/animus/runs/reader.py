@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from animus.errors import RunError
+from animus.memory.events import MemoryEvent
 from animus.runs import health, meta, texts
-from animus.runs.rows import BranchRow, KeyframeRow, MemoryEventRow, MilestoneRow, ModelCallRow, StepRow, Totals
+from animus.runs.rows import BranchRow, KeyframeRow, MilestoneRow, ModelCallRow, StepRow, Totals
 from animus.runs.schema import SCHEMA_VERSION
 
 DB_NAME = "run.db"
@@ -36,6 +37,7 @@ class RunReader:
         self.run_dir = run_dir
         self._conn = conn
         self._data_version = -1
+        self.schema_version = 0  # the store's, as opened (`PRAGMA user_version`); a writer migrates it forward
         self._texts = texts.Texts(conn)
         self._columns: dict[str, tuple[str, ...]] = {}  # table -> its columns, as this store has them
         # (row class, table) -> ("SELECT col, ... FROM table", the columns' names in that order)
@@ -47,7 +49,13 @@ class RunReader:
         program's database, or a newer schema) is refused with `RunError`."""
         if not (run_dir / DB_NAME).is_file():
             raise RunError(f"no run at {run_dir}: it has no {DB_NAME}. List runs with `animus runs`.")
-        conn = sqlite3.connect(run_dir / DB_NAME, isolation_level=None, timeout=30)
+        db = run_dir / DB_NAME
+        if (run_dir / f"{DB_NAME}-wal").exists():
+            # Read-only, so that closing does not fold the WAL into run.db: the last connection to close would,
+            # changing the bytes of a run whose writer was killed. (Without a WAL, read-only would leave one.)
+            conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, timeout=30)
+        else:
+            conn = sqlite3.connect(db, isolation_level=None, timeout=30)
         reader = cls(run_dir, conn)
         with reader.opening():
             reader._check_version(new=False)
@@ -59,15 +67,12 @@ class RunReader:
         file it cannot use, a full disk, a damaged page) or text that is not UTF-8 is raised as one line."""
         try:
             yield
-        except (sqlite3.Error, OSError) as exc:
+        except BaseException as exc:
             self.close()
-            raise health.failure(self.run_dir, exc) from None
-        except UnicodeDecodeError as exc:
-            self.close()
-            raise _not_text(self.run_dir, exc) from None
-        except BaseException:
-            self.close()
-            raise
+            line = self._one_line(exc, files=True)
+            if line is exc:
+                raise
+            raise line from None
 
     def close(self) -> None:
         """Close the database. Calling it again does nothing."""
@@ -79,23 +84,28 @@ class RunReader:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """Close; a SQLite or decoding error in the block becomes one clear line naming the run."""
         self.close()
-        if isinstance(exc, sqlite3.Error):  # one clear line for what went wrong in the block, naming the run
-            raise health.failure(self.run_dir, exc) from None
-        if isinstance(exc, UnicodeDecodeError):
-            raise _not_text(self.run_dir, exc) from None
+        line = self._one_line(exc) if isinstance(exc, BaseException) else None
+        if line is not None and line is not exc:
+            raise line from None
 
     @contextmanager
     def failures(self) -> Iterator[None]:
         """Within it, a SQLite error closes the store and is raised as the one-line error `health.failure` makes."""
         try:
             yield
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             self.close()
-            raise health.failure(self.run_dir, exc) from None
-        except UnicodeDecodeError as exc:
-            self.close()
-            raise _not_text(self.run_dir, exc) from None
+            raise self._one_line(exc) from None
+
+    def _one_line(self, exc: BaseException, files: bool = False) -> BaseException:
+        """The one-line error for `exc` (SQLite's, a file's when `files`, or undecodable text); else `exc`."""
+        if isinstance(exc, sqlite3.Error) or (files and isinstance(exc, OSError)):
+            return health.failure(self.run_dir, exc)
+        if isinstance(exc, UnicodeDecodeError):
+            return _not_text(self.run_dir, exc)
+        return exc
 
     # -- the schema ------------------------------------------------------------------------------------------------
 
@@ -119,15 +129,15 @@ class RunReader:
         if not new and (version == 0 or not {"meta", "steps"} <= set(tables)):
             raise RunError(f"{self.run_dir / DB_NAME} is not an Animus run store: it has no run schema.")
         self._learn_schema(tables)
+        self.schema_version = version
         return version
 
     def _learn_schema(self, tables: list[str] | None = None) -> None:
         """Read which tables and columns this store has (again after a migration)."""
         if tables is None:
             tables = [str(r[0]) for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        self._columns = {
-            t: tuple(str(r[1]) for r in self._conn.execute("SELECT * FROM pragma_table_info(?)", (t,))) for t in tables
-        }
+        columns = "SELECT name FROM pragma_table_info(?)"
+        self._columns = {t: tuple(str(r[0]) for r in self._conn.execute(columns, (t,))) for t in tables}
         self._selects.clear()
 
     def has_table(self, table: str) -> bool:
@@ -182,8 +192,8 @@ class RunReader:
         changed, self._data_version = version != self._data_version, version
         return changed
 
-    def memory_events(self, after_id: int = 0) -> list[MemoryEventRow]:
-        return list(self._rows(MemoryEventRow, "memory_events", "WHERE id > ? ORDER BY id", (after_id,)))
+    def memory_events(self, after_id: int = 0) -> list[MemoryEvent]:
+        return list(self._rows(MemoryEvent, "memory_events", "WHERE id > ? ORDER BY id", (after_id,)))
 
     def keyframe_steps(self) -> list[tuple[int, int]]:
         """(step, compressed size) of every keyframe, in step order."""

@@ -26,13 +26,13 @@ from animus.memory.context import Context
 from animus.memory.events import MemoryKind
 from animus.memory.tokens import HeuristicEstimator
 from animus.runs.digests import use_recorded_hash
-from animus.runs.store import RunStore
+from animus.runs.reader import RunReader
 
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
 
 
-def loop_state(store: RunStore, gb: GameBoy, profile: Profile, config: RunConfig, last: int) -> LoopState:
+def loop_state(store: RunReader, gb: GameBoy, profile: Profile, config: RunConfig, last: int) -> LoopState:
     """The loop's state after step `last`, with `gb` brought to that step (`replay`). The context budget starts
     again from the config: a session's lowering after the model overflowed is not kept."""
     replay(store, gb, last)
@@ -51,7 +51,7 @@ def loop_state(store: RunStore, gb: GameBoy, profile: Profile, config: RunConfig
     )
 
 
-def replay(store: RunStore, gb: GameBoy, last: int) -> None:
+def replay(store: RunReader, gb: GameBoy, last: int) -> None:
     """Bring `gb` to the state after step `last`: nearest keyframe, then the logged inputs, checking hashes."""
     use_recorded_hash(store, gb)  # the first runs hashed with another digest
     keyframe = store.keyframe_at_or_before(last)
@@ -65,18 +65,18 @@ def replay(store: RunStore, gb: GameBoy, last: int) -> None:
             )
 
 
-def tracker(store: RunStore, profile: Profile) -> Tracker:
+def tracker(store: RunReader, profile: Profile) -> Tracker:
     return Tracker(profile, reached=[m.id for m in store.milestones()], screens=(s.screen for s in store.steps()))
 
 
-def notes(store: RunStore, config: RunConfig, last: int | None = None) -> Notes:
+def notes(store: RunReader, config: RunConfig, last: int | None = None) -> Notes:
     """The notes after step `last` (all of them when None). Later operator edits the loop applies itself."""
     rebuilt = Notes(config.memory.notes_max_chars)
     rebuilt.replay(e for e in store.memory_events() if last is None or e.step <= last)
     return rebuilt
 
 
-def estimator(store: RunStore) -> HeuristicEstimator:
+def estimator(store: RunReader) -> HeuristicEstimator:
     """The default estimator, calibrated again by the calls the run made (in order)."""
     est = HeuristicEstimator()
     for call in store.calls():
@@ -84,7 +84,7 @@ def estimator(store: RunStore) -> HeuristicEstimator:
     return est
 
 
-def context(store: RunStore, est: HeuristicEstimator, config: RunConfig, last: int) -> Context:
+def context(store: RunReader, est: HeuristicEstimator, config: RunConfig, last: int) -> Context:
     """The latest summary, the notes as they stood then, and the turns after it. A pending reply joins when the
     loop executes it."""
     rebuilt = Context(est)
@@ -99,7 +99,7 @@ def context(store: RunStore, est: HeuristicEstimator, config: RunConfig, last: i
     return rebuilt
 
 
-def watchdog(store: RunStore, config: RunConfig) -> tuple[Watchdog, Alarm | None]:
+def watchdog(store: RunReader, config: RunConfig) -> tuple[Watchdog, Alarm | None]:
     """The watchdog fed every committed step again, and the alarm the last step raised (if any)."""
     dog, alarm = Watchdog(config.watchdog), None
     reached_at = {m.step for m in store.milestones()}
@@ -108,7 +108,7 @@ def watchdog(store: RunStore, config: RunConfig) -> tuple[Watchdog, Alarm | None
     return dog, alarm
 
 
-def counters(store: RunStore, last: int) -> Counters:
+def counters(store: RunReader, last: int) -> Counters:
     totals = store.totals()
     row = store.step(last)
     milestones = store.milestones()

@@ -62,9 +62,6 @@ class ModelCallRow:
         return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
 
 
-MemoryEventRow = MemoryEvent  # a row of memory_events is the typed event itself (animus.memory.events)
-
-
 @dataclass(frozen=True)
 class MilestoneRow:
     """A milestone the first time it held, with the cumulative cost of getting there."""
@@ -113,7 +110,7 @@ class RecordedStep:
 
     step: StepRow
     milestones: tuple[MilestoneRow, ...] = ()
-    events: tuple[MemoryEventRow, ...] = ()
+    events: tuple[MemoryEvent, ...] = ()
     keyframe: KeyframeRow | None = None
 
 

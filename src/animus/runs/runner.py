@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from animus import __version__, faults
 from animus.agent import prompts
@@ -35,13 +35,11 @@ from animus.games import choose_profile, load_profile
 from animus.runs import digests, health, rebuild
 from animus.runs.lock import is_locked
 from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
+from animus.runs.reader import RunReader
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
 from animus.runs.store import RunStore
 from animus.signals import stop_signals
-
-if TYPE_CHECKING:
-    pass
 
 PROFILE_FILE = "profile.toml"
 
@@ -147,7 +145,7 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
     """Continue a stopped, crashed or killed run from its last committed step (see the module docstring)."""
     faults.check()
     if not is_locked(run_dir):  # (a live writer: taking the lock below says so)
-        with RunStore.open(run_dir) as reader:
+        with RunReader.open(run_dir) as reader:
             _preflight(reader, budget)  # refuse a run that cannot be resumed before its lock is taken
     store = RunStore.open(run_dir, write=True)
     try:
@@ -222,7 +220,7 @@ def _graceful_signals(agent: Agent) -> Iterator[None]:
         yield
 
 
-def _preflight(store: RunStore, budget: dict[str, Any] | None) -> tuple[RunMeta, RunConfig, int, Path | None]:
+def _preflight(store: RunReader, budget: dict[str, Any] | None) -> tuple[RunMeta, RunConfig, int, Path | None]:
     """The run's meta, its config with the budgets raised, its last step and the ROM to play it on (None when
     nothing is left to play). `RunError` for a run that cannot be resumed: one cut short while it was created, or
     whose ROM is gone or changed."""

@@ -23,12 +23,12 @@ from typing import Any
 
 from animus import faults
 from animus.errors import RunError
+from animus.memory.events import MemoryEvent
 from animus.runs import health, meta, texts
 from animus.runs.lock import RunLock
 from animus.runs.reader import DB_NAME, RunReader
 from animus.runs.rows import (
     KeyframeRow,
-    MemoryEventRow,
     MilestoneRow,
     ModelCallRow,
     PlayedBranch,
@@ -70,7 +70,9 @@ class RunStore(RunReader):
     @classmethod
     def open(cls, run_dir: Path, *, write: bool = False) -> RunStore:
         """Open an existing run. `write=True` takes the lock (raising `RunError` if a live process holds it) and
-        migrates an older schema forward; without it nothing is written (readers should use `RunReader.open`).
+        migrates an older schema forward. Without it no lock is taken and nothing is migrated: the only writes
+        made through such a store are an operator's appends (`add_next_step_event`, next to a running writer).
+        Readers use `RunReader.open`.
 
         A file that is not an Animus run store (corrupt, not SQLite, another program's database, or a newer
         schema) is refused with `RunError` before anything is written to it.
@@ -121,6 +123,7 @@ class RunStore(RunReader):
                     self._conn.execute("ROLLBACK")
                 raise
         self._learn_schema()
+        self.schema_version = len(MIGRATIONS)
 
     # -- meta --------------------------------------------------------------------------------------------------
 
@@ -156,7 +159,7 @@ class RunStore(RunReader):
         self,
         step: StepRow,
         milestones: Sequence[MilestoneRow] = (),
-        events: Sequence[MemoryEventRow] = (),
+        events: Sequence[MemoryEvent] = (),
         keyframe: KeyframeRow | None = None,
     ) -> None:
         """Commit one step and everything it produced, in one transaction."""
@@ -172,7 +175,7 @@ class RunStore(RunReader):
         self,
         step: StepRow,
         milestones: Sequence[MilestoneRow],
-        events: Sequence[MemoryEventRow],
+        events: Sequence[MemoryEvent],
         keyframe: KeyframeRow | None,
     ) -> None:
         self._insert("steps", self._step_values(step))
@@ -216,7 +219,7 @@ class RunStore(RunReader):
         with self._transaction():
             self._put_keyframe(keyframe)
 
-    def add_next_step_event(self, event: MemoryEventRow) -> int:
+    def add_next_step_event(self, event: MemoryEvent) -> int:
         """Append one memory event (an operator's note, say) for the step after the last committed one: `event`'s
         own step and creation time are replaced.
 
