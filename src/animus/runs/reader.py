@@ -50,9 +50,11 @@ class RunReader:
         if not (run_dir / DB_NAME).is_file():
             raise RunError(f"no run at {run_dir}: it has no {DB_NAME}. List runs with `animus runs`.")
         db = run_dir / DB_NAME
-        if (run_dir / f"{DB_NAME}-wal").exists():
+        wal = run_dir / f"{DB_NAME}-wal"
+        if wal.exists() and wal.stat().st_size > 0:
             # Read-only, so that closing does not fold the WAL into run.db: the last connection to close would,
-            # changing the bytes of a run whose writer was killed. (Without a WAL, read-only would leave one.)
+            # changing the bytes of a run whose writer was killed. (Without a WAL, or with an empty one another
+            # reader left, read-only would leave one behind; a plain connection removes it on closing.)
             conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, timeout=30)
         else:
             conn = sqlite3.connect(db, isolation_level=None, timeout=30)
