@@ -84,11 +84,19 @@ class _Branch:
     agent: Agent
     buffer: BranchBuffer
     stop: StopRun | None = None
+    asked_to_stop: bool = False  # it reached its horizon, and the fork asked it to stop there
+
+    @property
+    def at_horizon(self) -> bool:
+        """It ended at its horizon: the fork asked it to stop, and nothing else (finished, failed, stuck) came first.
+        A fact kept here, not read from the stop's reason (the reason is text for people)."""
+        assert self.stop is not None
+        return self.asked_to_stop and self.stop.status == "stopped"
 
     @property
     def status(self) -> str:
         assert self.stop is not None
-        return "horizon" if self.stop.reason == HORIZON else self.stop.status
+        return "horizon" if self.at_horizon else self.stop.status
 
 
 class Brancher:
@@ -108,7 +116,7 @@ class Brancher:
                 best = self.choose(branches)
                 self.commit(best, branches)
                 assert best.stop is not None
-                if best.stop.reason != HORIZON:
+                if not best.at_horizon:
                     return best.stop
         except StopRun as stop:
             return stop
@@ -149,13 +157,16 @@ class Brancher:
         counters = agent.counters
         start_actions, start_step, horizon = counters.actions, counters.step, m.config.branching.horizon
 
+        branch = _Branch(index, seed, agent, buffer)
+
         def at_horizon(a: Agent) -> None:
             c = a.counters
-            if c.actions - start_actions >= horizon or c.step - start_step >= horizon * STEPS_PER_ACTION_CAP:
-                a.stop_requested = a.stop_requested or HORIZON
+            reached = c.actions - start_actions >= horizon or c.step - start_step >= horizon * STEPS_PER_ACTION_CAP
+            if reached and not a.stop_requested:
+                a.stop_requested, branch.asked_to_stop = HORIZON, True
 
         agent.on_step = at_horizon
-        return _Branch(index, seed, agent, buffer)
+        return branch
 
     def choose(self, branches: list[_Branch]) -> _Branch:
         """Score the branches; mark each with its key. Returns the winner."""
