@@ -111,11 +111,10 @@ def test_a_fork_leaves_the_run_s_caller_alone_and_every_branch_keeps_the_fleet_s
     gate = CountingGate()
     seen: dict[str, object] = {}
 
-    def attach(agent: Agent) -> None:  # as the fleet's worker does
-        agent.p.caller.gate = gate
+    def attach(agent: Agent) -> None:
         seen.update(agent=agent, caller=agent.p.caller, before=dict(vars(agent.p.caller)))
 
-    start_run(config, tmp_path, "b", on_start=attach)
+    start_run(config, tmp_path, "b", on_start=attach, gate=gate)  # as the fleet's worker does
     agent, caller, before = seen["agent"], seen["caller"], seen["before"]
     assert isinstance(agent, Agent) and isinstance(before, dict)
     assert agent.p.caller is caller, "the run keeps its own caller through every fork"

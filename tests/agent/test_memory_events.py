@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 import animus
-from animus.agent.loop import Agent
-from animus.agent.models import Model
+from animus.agent.models import Model, create_model
 from animus.agent.types import Reply, Request
 from animus.config import load_config
 from animus.inspect.viewer_data import MemoryLog, event_json, memory_payload
@@ -93,10 +92,8 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Req
             requests.append(request)
             return self.model.respond(request)
 
-    def attach(agent: Agent) -> None:
-        agent.p.caller.model = Keep(agent.p.caller.model)
-
-    start_run(load_config(overrides=EVERY_KIND), runs, "all", on_start=attach)
+    config = load_config(overrides=EVERY_KIND)
+    start_run(config, runs, "all", model=Keep(create_model(config.model.name, config)))
     assert run_animus("note", "all", "hint", "look east", "--runs-dir", str(runs)).returncode == 0
     return runs / "all", requests
 

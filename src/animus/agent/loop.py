@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from animus.games import Milestone, Profile, Tracker
     from animus.runs.buffer import Recorder
 
-__all__ = ["Agent", "Counters", "LoopState", "Parts", "Rig", "Timing"]
+__all__ = ["Agent", "Parts"]
 
 # After a summary the context is cut to this share of its budget, so summaries come in batches, not every step.
 # Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,

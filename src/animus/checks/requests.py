@@ -7,8 +7,8 @@ deterministic (the mock, seed 0, the bundled ROM), so every recording is the sam
 
 The settings in `RECORDING` make the short run exercise all three purposes: a small context budget makes the
 loop summarize (a few `summarize` requests) and a short watchdog makes it reflect once (`reflect`). The recorder
-stands in for the mock with `sends_images = True`, so every act request carries the frame's PNG; `for_model`
-strips the images for a model that is not sent them, as the loop would.
+is the run's model (`start_run(model=...)`): it wraps the mock with `sends_images = True`, so every act request
+carries the frame's PNG; `for_model` strips the images for a model that is not sent them, as the loop would.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from animus.agent.types import AssistantTurn, Reply, Request, Turn, UserTurn
 
 if TYPE_CHECKING:
-    from animus.agent.loop import Agent
     from animus.agent.models import Model
 
 # 40 act requests, 6 summarize and 1 reflect.
@@ -39,34 +38,29 @@ RECORDING: dict[str, Any] = {
 
 
 class _Recorder:
-    """Answers as the run's own model does, keeping every request it is asked."""
+    """Answers as `model` does, keeping every request it is asked."""
 
     sends_images = True
 
-    def __init__(self) -> None:
+    def __init__(self, model: Model) -> None:
         self.requests: list[Request] = []
-        self.model: Model | None = None
-        self.name = "mock"
-
-    def attach(self, agent: Agent) -> None:
-        """`start_run`'s `on_start` hook: stand between the loop and the model it built."""
-        self.model = agent.p.caller.model
-        agent.p.caller.model = self
+        self.model, self.name = model, model.name
 
     def respond(self, request: Request) -> Reply:
-        assert self.model is not None
         self.requests.append(request)
         return self.model.respond(request)
 
 
 @functools.lru_cache(maxsize=1)
 def _recording() -> tuple[Request, ...]:
+    from animus.agent.models import create_model
     from animus.config import load_config
     from animus.runs.runner import start_run
 
-    recorder = _Recorder()
+    config = load_config(overrides=RECORDING)
+    recorder = _Recorder(create_model(config.model.name, config))
     with tempfile.TemporaryDirectory(prefix="animus-check-") as tmp:
-        start_run(load_config(overrides=RECORDING), Path(tmp), name="recording", on_start=recorder.attach)
+        start_run(config, Path(tmp), name="recording", model=recorder)
     return tuple(recorder.requests)
 
 

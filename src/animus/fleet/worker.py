@@ -81,15 +81,15 @@ def run_job(job: Job, parent_pid: int | None = None, early: list[str] | None = N
     config = config_from_dict(json.loads(job.config_json))
     notify.install_stderr()
     _session_line(job)
-    hooks = _Hooks(Path(job.runs_dir) / STOP_NAME, job.gate, parent_pid, early if early is not None else [])
+    hooks = _Hooks(Path(job.runs_dir) / STOP_NAME, parent_pid, early if early is not None else [])
     found = examine(job.run_dir)
     if found.kind == "half":
         remove_half(job.run_dir)
     if found.kind in ("none", "half"):
-        end = start_run(config, Path(job.runs_dir), job.name, on_start=hooks.attach)
+        end = start_run(config, Path(job.runs_dir), job.name, on_start=hooks.attach, gate=job.gate)
     else:
         budget = config.budget.model_dump()
-        end = resume_run(job.run_dir, budget, on_start=hooks.attach)
+        end = resume_run(job.run_dir, budget, on_start=hooks.attach, gate=job.gate)
     return {
         "status": end.status,
         "reason": end.reason,
@@ -100,14 +100,12 @@ def run_job(job: Job, parent_pid: int | None = None, early: list[str] | None = N
 
 
 class _Hooks:
-    """The worker's side of a fleet stop, and its share of the limits."""
+    """The worker's side of a fleet stop (its share of the limits, `Job.gate`, is the runner's `gate`)."""
 
-    def __init__(self, stop_file: Path, gate: Gate | None, parent_pid: int | None, early: list[str]) -> None:
-        self.stop_file, self.gate, self.parent_pid, self.early = stop_file, gate, parent_pid, early
+    def __init__(self, stop_file: Path, parent_pid: int | None, early: list[str]) -> None:
+        self.stop_file, self.parent_pid, self.early = stop_file, parent_pid, early
 
     def attach(self, agent: Agent) -> None:
-        if self.gate is not None:
-            agent.p.caller.gate = self.gate
         agent.on_step = self.check
         self.check(agent)  # a stop asked for before the first step stops the run before it
 

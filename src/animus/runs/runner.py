@@ -23,11 +23,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from animus import __version__, faults
+from animus import __version__, faults, notify
 from animus.agent import prompts
-from animus.agent.loop import Agent, LoopState, Rig
-from animus.agent.models import check_spec, create_model, split_spec
+from animus.agent.loop import Agent
+from animus.agent.models import Model, check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
+from animus.agent.state import Gate, LoopState, Rig
 from animus.config import RunConfig, stored_config
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
@@ -68,24 +69,32 @@ def start_run(
     name: str | None = None,
     start_state: Path | None = None,
     on_start: OnStart | None = None,
-    notify: Callable[[str], None] | None = None,
+    *,
+    gate: Gate | None = None,
+    model: Model | None = None,
 ) -> RunEnd:
     """Create a run under `runs_dir` and play it until it stops. Raises on bad input before anything is written.
 
-    `notify` receives notices for the user (e.g. that no profile matched the ROM and `generic` is used); without
-    it they go to `animus.notify.notice` (logger `animus`), like every message of the library.
+    Notices for the user (e.g. that no profile matched the ROM and `generic` is used) go to
+    `animus.notify.notice` (logger `animus`), like every message of the library.
+
+    `on_start(agent)` is called once the agent is built, before its first step (to set `agent.on_step`, e.g. a
+    progress display or a fleet's stop checks). `gate` is entered around every model call of the run, its
+    best-of-N branches' included (a fleet's shared limits). `model`, for Python users and the contract checker,
+    is played with instead of the model `config.model.name` names (e.g. a wrapper that records the requests);
+    the run's meta still records `config.model.name`, which must be a valid spec, and is what a resume builds.
+    With best-of-N branching every branch plays a model of its own, built from `config.model.name` (the branches
+    play at the same time), so `model` is not called.
     """
     faults.check()
     rom_path = Path(config.rom) if config.rom else bundled_rom()
     _, rom = read_rom(rom_path)
     profile, notice = choose_profile(rom.title, rom.sha256, config.game)
     if notice:
-        from animus import notify as notifier  # here, because the parameter has the module's name
-
-        (notify or notifier.notice)(notice)
+        notify.notice(notice)
     check_spec(config.model.name)
     create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
-    model = create_model(config.model.name, config)
+    model = model if model is not None else create_model(config.model.name, config)
     state_bytes = _read_start_state(start_state) if start_state else None
 
     if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
@@ -132,7 +141,7 @@ def start_run(
         )
         with gb:
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
-            agent = Agent(Rig(gb, profile, store, config, model), LoopState.new(gb, profile, config))
+            agent = Agent(Rig(gb, profile, store, config, model, gate=gate), LoopState.new(gb, profile, config))
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the new store could not be written (a full disk, a file size limit)
         raise health.failure(run_dir, exc) from None
@@ -141,8 +150,20 @@ def start_run(
         gb.close()
 
 
-def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: OnStart | None = None) -> RunEnd:
-    """Continue a stopped, crashed or killed run from its last committed step (see the module docstring)."""
+def resume_run(
+    run_dir: Path,
+    budget: dict[str, Any] | None = None,
+    on_start: OnStart | None = None,
+    *,
+    gate: Gate | None = None,
+    model: Model | None = None,
+) -> RunEnd:
+    """Continue a stopped, crashed or killed run from its last committed step (see the module docstring).
+
+    `budget` replaces stored budgets, key by key (a key whose value is None keeps the stored one). `on_start`,
+    `gate` and `model` are as for `start_run`: `model` is played with instead of the one the stored
+    `config.model.name` names (the run's meta is not changed).
+    """
     faults.check()
     if not is_locked(run_dir):  # (a live writer: taking the lock below says so)
         with RunReader.open(run_dir) as reader:
@@ -153,12 +174,12 @@ def resume_run(run_dir: Path, budget: dict[str, Any] | None = None, on_start: On
         if rom_path is None:
             return _complete(store, run_dir, meta, last)
         profile = load_profile(str(run_dir / PROFILE_FILE))
-        model = create_model(config.model.name, config)
+        model = model if model is not None else create_model(config.model.name, config)
         from animus.emulator.gameboy import GameBoy
 
         with GameBoy(rom_path) as gb:
             loop = rebuild.loop_state(store, gb, profile, config, last)  # brings gb to step `last`
-            agent = Agent(Rig(gb, profile, store, config, model, resume_step=last + 1), loop)
+            agent = Agent(Rig(gb, profile, store, config, model, resume_step=last + 1, gate=gate), loop)
             store.set_meta(**running_values())
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the store could not be written or read (a full disk, a damaged page)
