@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from animus.agent.loop import Agent
 from animus.agent.models import Model, create_model
-from animus.agent.scorers import BranchOutcome, Scorer, choose, create_scorer
+from animus.agent.scorers import BranchOutcome, BranchStatus, Scorer, choose, create_scorer
 from animus.agent.state import Rig
 from animus.errors import StopRun
 from animus.games import GameState
@@ -94,7 +94,7 @@ class _Branch:
         return self.asked_to_stop and self.stop.status == "stopped"
 
     @property
-    def status(self) -> str:
+    def status(self) -> BranchStatus:
         assert self.stop is not None
         return "horizon" if self.at_horizon else self.stop.status
 

@@ -18,9 +18,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Protocol
+from typing import Literal, Protocol
 
 from animus.errors import ConfigError
+from animus.runs.meta import RunStatus
+
+BranchStatus = RunStatus | Literal["horizon"]
+"""How a branch of a fork ended: `horizon` (it played the actions, or the steps, its fork gave it and was stopped
+there), or the status its own stop had (`done`: finished or a budget; `stopped`: a signal; `failed`, `stuck`,
+`error`), as a run's would be."""
 
 BUILTIN: dict[str, str] = {
     "milestones": "animus.agent.scorers:MilestoneScorer",
@@ -28,7 +34,8 @@ BUILTIN: dict[str, str] = {
     "vote": "animus.agent.scorers:VoteScorer",
 }
 ENTRY_POINT_GROUP = "animus.scorers"
-UNHEALTHY = ("failed", "stuck", "error")  # how a branch may end that loses to any branch that ended otherwise
+# How a branch may end that loses to any branch that ended otherwise.
+UNHEALTHY: tuple[BranchStatus, ...] = ("failed", "stuck", "error")
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class BranchOutcome:
     first_action: str  # the first step's inputs as JSON; "" if it played no step
     new_positions: int  # positions the committed line had not visited before the fork
     new_screens: int  # screens it had not seen
-    status: str  # horizon, done, failed, stuck, stopped
+    status: BranchStatus
 
 
 class Scorer(Protocol):

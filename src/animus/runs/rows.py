@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from animus.agent.scorers import BranchStatus
 from animus.memory.events import MemoryEvent
 
 
@@ -100,7 +101,7 @@ class BranchRow:
     milestones: str  # JSON list of milestone ids
     tokens: int
     cost: float | None
-    status: str
+    status: BranchStatus
     reason: str
 
 
