@@ -1,6 +1,6 @@
 """The loop's state is built in one place (`animus.agent.state`): every piece a resume rebuilds equals the live
-one, a best-of-N fork copies it whole and leaves the run's own caller alone, and a fleet's gate reaches every
-branch."""
+one, a best-of-N fork copies it whole and leaves the run's own caller alone, a fleet's gate reaches every
+branch, and `start_run` / `resume_run` play with the model and the gate they are given."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ from pydantic import BaseModel
 
 import animus
 from animus.agent.loop import Agent
-from animus.agent.models import create_model
+from animus.agent.models import Model, create_model
 from animus.agent.state import LoopState, Rig
+from animus.agent.types import Reply, Request
 from animus.config import RunConfig, load_config
 from animus.emulator import bundled_rom, read_rom
 from animus.emulator.gameboy import GameBoy
 from animus.games import Profile, choose_profile, load_profile
 from animus.runs import rebuild
 from animus.runs.buffer import BranchBuffer
-from animus.runs.runner import PROFILE_FILE, start_run
+from animus.runs.reader import RunReader
+from animus.runs.runner import PROFILE_FILE, resume_run, start_run
 from animus.runs.store import RunStore
 
 # A session-only cursor and wall time, not state a resume must reproduce: the rebuilt `last_event_id` is the newest
@@ -94,13 +96,53 @@ class CountingGate:
 
     def __init__(self) -> None:
         self.entered = 0
+        self.held = 0  # calls inside it right now
         self._lock = threading.Lock()
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
             self.entered += 1
-        yield
+            self.held += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.held -= 1
+
+
+class Counting:
+    """A model around the mock that counts its requests and whether each came inside the gate."""
+
+    def __init__(self, model: Model, gate: CountingGate) -> None:
+        self.model, self.gate, self.name, self.sends_images = model, gate, "counting", model.sends_images
+        self.steps: list[int] = []
+        self.outside_gate = 0
+
+    def respond(self, request: Request) -> Reply:
+        self.steps.append(request.step)
+        self.outside_gate += self.gate.held == 0
+        return self.model.respond(request)
+
+
+def test_start_and_resume_play_with_the_model_and_gate_they_are_given(tmp_path: Path) -> None:
+    config = load_config(overrides={"model.name": "mock", "seed": 2, "budget.steps": 12})
+    gate = CountingGate()
+    first = Counting(create_model("mock", config), gate)
+    start_run(config, tmp_path, "g", model=first, gate=gate)
+    with RunReader.open(tmp_path / "g") as reader:
+        stored = [c.step for c in reader.calls()]
+        assert reader.meta().model == "mock", "the meta records config.model.name, not the played model's name"
+    assert first.steps == stored and len(stored) >= 12, "every model call of the run went to the given model"
+    assert gate.entered == len(stored) and first.outside_gate == 0, "each call was made inside the gate"
+
+    again = CountingGate()
+    second = Counting(create_model("mock", config), again)
+    end = resume_run(tmp_path / "g", {"steps": 20}, model=second, gate=again)
+    with animus.open_run(tmp_path / "g") as run:
+        more = [c.step for c in run.model_calls()][len(stored) :]
+    assert end.steps == 20 and second.steps == more and min(more) > 12, "a resume plays with the given model"
+    assert again.entered == len(more) and second.outside_gate == 0, "and makes each call inside its gate"
 
 
 def test_a_fork_leaves_the_run_s_caller_alone_and_every_branch_keeps_the_fleet_s_gate(tmp_path: Path) -> None:

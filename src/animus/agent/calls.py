@@ -47,7 +47,7 @@ class ModelCaller:
         self.model, self.store, self.config = model, store, config
         self.resume_step = resume_step
         self.in_flight = False  # a model call is under way: a signal may abandon it (see runner)
-        self.gate = gate  # entered around each model call when set (a fleet's shared limits; the fleet sets it)
+        self.gate = gate  # entered around each model call when set (a fleet's shared limits, from its Rig)
         self.warned = warned if warned is not None else set()  # models warned of having no price
 
     def call(
