@@ -3,7 +3,9 @@
 An `Agent` is built in one way only, `Agent(rig, loop)`:
 - `Rig` is what the loop plays on and with, none of it rebuilt from the store: the emulator, the profile, the
   recorder, the config and the model (plus how a session calls it: the step whose stored replies a resume reuses,
-  a fleet's gate, the models already warned of). Each session, and each best-of-N branch, has its own.
+  a fleet's gate, the models already warned of). Each session, and each best-of-N branch, has its own, except
+  what a run's branches share with its own rig: the profile, the fleet's gate (its limits hold for every branch)
+  and the `warned` set (a model without a price is warned of once per session).
 - `LoopState` is everything the loop carries from one step to the next. It comes from exactly three places: a new
   run (`LoopState.new`), a resume (`animus.runs.rebuild.loop_state`, from the store's rows only) and a best-of-N
   fork (`LoopState.copy`, a deep copy of the main agent's); a fork's winner goes back through `Agent.take`.
@@ -59,7 +61,11 @@ class Counters:
 
 @dataclass
 class Timing:
-    """Where this session's wall time went (the loop benchmark reads it). An agent's own, never loop state."""
+    """Where a session's wall time went (the loop benchmark reads it). An agent's own, never loop state.
+
+    `emulation` and `model` are this agent's own seconds. `started` is when the session's clock started: a new
+    agent's when it is made, but a best-of-N branch agent keeps the session's (`Brancher.fork`), so its time budget
+    and the `wall_seconds` of its milestones count the session's time before the fork."""
 
     emulation: float = 0.0
     model: float = 0.0
@@ -117,5 +123,5 @@ class Rig:
     config: RunConfig
     model: Model
     resume_step: int | None = None  # a resumed session's first step: replies stored for it are used again
-    gate: Gate | None = None
-    warned: set[str] = field(default_factory=set)  # models warned of having no price (one warning per session)
+    gate: Gate | None = None  # shared by a run's branches
+    warned: set[str] = field(default_factory=set)  # models warned of having no price; shared by a run's branches
