@@ -7,8 +7,9 @@
 
 Each valid request takes the next item of the queue: a reply (`ToolCall`, `Text`, `Length`,
 `ContentFilter`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with
-`default(body)` if a `default` callable was given, otherwise with `ToolCall()` —
-`press_buttons {"buttons": ["a"]}`. A `ToolCall`'s `reasoning` is sent as `reasoning_content`.
+`default(body)` if a `default` callable was given, otherwise as a compliant model would: `Text("(a
+summary)")` when the last user message asks for text only ("call no tool", as summaries and reflections do),
+else `ToolCall()` — `press_buttons {"buttons": ["a"]}`. A `ToolCall`'s `reasoning` is sent as `reasoning_content`.
 
 Every request is checked strictly (see `chat_rules.check`); a broken rule answers 400
 invalid_request_error whose `code` names the rule, is recorded in `.violations`, and does not
@@ -113,7 +114,7 @@ class FakeChatServer(FakeServer[Scripted]):
                     f"However, your messages resulted in {sizes[-1][1]} tokens."
                 )
                 return 400, _error(message, "invalid_request_error", "context_length_exceeded", "messages"), {}
-            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else ToolCall()
+            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else _compliant(body)
             if isinstance(item, DropConnection):
                 return 0, None, {}
             if isinstance(item, Fault):
@@ -171,3 +172,11 @@ class FakeChatServer(FakeServer[Scripted]):
 
 def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _compliant(body: dict[str, Any]) -> Scripted:
+    """What a model that follows instructions answers when nothing is scripted."""
+    last = (body.get("messages") or [{}])[-1]
+    content = last.get("content")
+    parts = [content] if isinstance(content, str) else [p.get("text", "") for p in content or [] if isinstance(p, dict)]
+    return Text("(a summary)") if "call no tool" in "\n".join(map(str, parts)) else ToolCall()

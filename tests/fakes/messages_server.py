@@ -7,8 +7,9 @@
 
 Each valid request takes the next item of the queue: a reply (`ToolUse`, `Text`, `MaxTokens`,
 `Refusal`, `PauseTurn`) or a fault (`Fault.*`, `DropConnection`). An empty queue answers with `default(body)`
-when a `default` callable was given, else `ToolUse()`: `press_buttons {"buttons": ["a"]}` with a
-short thinking block.
+when a `default` callable was given, else as a compliant model would: `Text("(a summary)")` when the
+last user message asks for text only ("call no tool", as summaries and reflections do), else `ToolUse()`:
+`press_buttons {"buttons": ["a"]}` with a short thinking block.
 Thinking blocks are only sent when the request enables thinking (`enabled` or `adaptive`).
 
 Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
@@ -102,7 +103,7 @@ class FakeMessagesServer(FakeServer[Scripted]):
                 self._checker.check(body)
             except Violation as exc:
                 return self._refuse(400, "invalid_request_error", str(exc))
-            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else ToolUse()
+            item = self.queue.pop(0) if self.queue else self.default(body) if self.default else _compliant(body)
             if isinstance(item, DropConnection):
                 return 0, None, {}
             if isinstance(item, Fault):
@@ -191,3 +192,10 @@ def _error(kind: str, message: str, details: dict[str, Any] | None = None) -> di
     if details:
         error["details"] = details
     return {"type": "error", "error": error}
+
+
+def _compliant(body: dict[str, Any]) -> Scripted:
+    """What a model that follows instructions answers when nothing is scripted."""
+    content = ((body.get("messages") or [{}])[-1]).get("content")
+    parts = [content] if isinstance(content, str) else [b.get("text", "") for b in content or [] if isinstance(b, dict)]
+    return Text("(a summary)") if "call no tool" in "\n".join(map(str, parts)) else ToolUse()

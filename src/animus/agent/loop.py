@@ -23,8 +23,9 @@ from animus import notify
 from animus.agent import prompts, tools
 from animus.agent.calls import ModelCaller
 from animus.agent.state import Counters, LoopState, Rig, Timing
-from animus.agent.types import Memory, Observation, Reply, Request, Thinking, Turn, UserTurn
+from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
 from animus.errors import BudgetExhausted, ContextOverflow, StopRun
+from animus.memory import digest
 from animus.memory.events import NOTE_KINDS, EventSource, MemoryEvent, MemoryKind
 from animus.runs.rows import KeyframeRow, MilestoneRow, StepRow
 
@@ -128,8 +129,8 @@ class Agent:
             notices.append(_NOTICE_OF_STOP.get(last.stop_reason, prompts.NO_TOOL_NOTICE))
         if alarm is not None and alarm.stage >= 1:
             notices.append(f"Watchdog: {alarm.message}")
-        if alarm is not None and alarm.stage == 2:
-            notices.append(f"Your reflection: {self.reflect(alarm)}")
+        if alarm is not None and alarm.stage == 2 and (reflection := self.reflect(alarm)):
+            notices.append(f"Your reflection: {reflection}")
         return Observation(
             step=c.step + 1,
             state=self.p.state,
@@ -262,14 +263,35 @@ class Agent:
             shown = count if force else len(context.turns)
             staying = context.turns[shown] if shown < len(context.turns) else user
             results = staying.tool_results if isinstance(staying, UserTurn) else ()
-            text = prompts.SUMMARY_PROMPT.format(game=self.profile.name, through=context.turns[count - 1].step)
-            task = UserTurn(user.step, text, results)
-            request = self.request("summarize", user.step, self.system, (*context.turns[:shown], task), None)
-            summary = self.ask(request, [], shown).text.strip()
+            summary = self.summarize(count, shown, user, results)
         context.fold(count, summary)
         context.base_notes = self.p.notes.items()
         self._events.append(MemoryEvent.summary(user.step, context.summarized_through, summary))
         return True
+
+    def summarize(self, count: int, shown: int, user: UserTurn, results: tuple[ToolResult, ...]) -> str:
+        """The new summary for the oldest `count` turns, the request showing the first `shown`. A reply that is no
+        usable summary (empty, a tool call, cut off) is asked for once more, plainly; if that fails too, the old
+        summary is kept with a mechanical digest of the leaving turns added (`animus.memory.digest`)."""
+        context, game, through = self.p.context, self.profile.name, self.p.context.turns[count - 1].step
+        task = UserTurn(user.step, prompts.SUMMARY_PROMPT.format(game=game, through=through), results)
+        request = self.request("summarize", user.step, self.system, (*context.turns[:shown], task), None)
+        reply = self.ask(request, [], shown)
+        problem = digest.summary_problem(reply)
+        if problem is None:
+            return reply.text.strip()
+        text = prompts.SUMMARY_RETRY_PROMPT.format(problem=problem, game=game, through=through)
+        retry = UserTurn(user.step, text, results)
+        request = self.request("summarize", user.step, self.system, (*context.turns[:shown], retry), None)
+        reply = self.ask(request, [], shown)
+        again = digest.summary_problem(reply)
+        if again is None:
+            return reply.text.strip()
+        staying = context.turns[count:] or [user]
+        self._events.append(MemoryEvent.summary_failed(user.step, through, f"{problem}, then {again}"))
+        notify.warn(f"step {user.step}: the model's summary was {problem}, then {again}; the old summary is kept "
+                    "and the leaving turns were digested mechanically")  # fmt: skip
+        return digest.merged(context.summary, digest.digest(context.turns[:count], staying))
 
     def reflect(self, alarm: Alarm) -> str:
         """Ask the model to reflect on being stuck (the watchdog's second stage); keep its answer as an event."""
@@ -278,10 +300,12 @@ class Agent:
         task = UserTurn(step, text, self.counters.last_results)
         request = self.request("reflect", step, self.system, (*turns, task), None)
         try:
-            text = self.ask(request, [], len(turns)).text.strip()
+            reply = self.ask(request, [], len(turns))
+            text = "" if digest.summary_problem(reply) else reply.text.strip()
+            shown = text or f"(no reflection: the model's answer was {digest.summary_problem(reply)})"
         except ContextOverflow:  # the act request that follows will summarize
-            text = "(no reflection: the context was full)"
-        self._events.append(MemoryEvent.reflection(step, alarm.kind, text))
+            text, shown = "", "(no reflection: the context was full)"
+        self._events.append(MemoryEvent.reflection(step, alarm.kind, shown))
         return text
 
     def take_operator_notes(self) -> list[str]:

@@ -48,6 +48,11 @@ in this order:
     + "\nReply with the summary only; call no tool."
 )
 
+SUMMARY_RETRY_PROMPT = """\
+Your last answer was not a usable summary ({problem}). Answer in plain text now, call no tool, and keep it short: \
+the summary of the agent playing {game} through step {through}, in exactly these sections:
+""" + "\n".join(SUMMARY_SECTIONS)
+
 REFLECT_PROMPT = """\
 A watchdog says the agent playing {game} is stuck: {reason} Reflect briefly: what have you been trying, why might \
 it not work, and what will you do differently now? Reply with text only; call no tool."""
@@ -104,5 +109,6 @@ TEMPLATES = {
     "memory": MEMORY,
     "note_changes": NOTE_CHANGES,
     "summary": SUMMARY_PROMPT,
+    "summary_retry": SUMMARY_RETRY_PROMPT,
     "reflect": REFLECT_PROMPT,
 }

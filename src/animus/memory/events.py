@@ -48,6 +48,7 @@ class MemoryKind(_OpenEnum):
     NOTE_SET = "note_set"  # a note added or replaced (key: the note's key, content: its text)
     NOTE_DELETE = "note_delete"  # a note forgotten (key: the note's key, content: "")
     SUMMARY = "summary"  # the oldest turns folded into the summary (key: the last step covered, content: it)
+    SUMMARY_FAILED = "summary_failed"  # the model gave no usable summary twice (key: last step covered, content: why)
     REFLECTION = "reflection"  # the model's answer to the watchdog's second stage (key: the alarm's kind)
     STUCK_WARN = "stuck_warn"  # the watchdog's stages (key: the alarm's kind, content: its message)
     STUCK_REFLECT = "stuck_reflect"
@@ -108,6 +109,11 @@ class MemoryEvent:
     def summary(cls, step: int, through: int, text: str) -> MemoryEvent:
         """The summary folded in at `step`, covering the turns of steps up to `through`."""
         return cls(step, MemoryKind.SUMMARY, str(through), text, EventSource.MODEL)
+
+    @classmethod
+    def summary_failed(cls, step: int, through: int, why: str) -> MemoryEvent:
+        """The model's summary at `step` failed twice (`why`); the turns through `through` were digested instead."""
+        return cls(step, MemoryKind.SUMMARY_FAILED, str(through), why, EventSource.MODEL)
 
     @classmethod
     def reflection(cls, step: int, alarm_kind: str, text: str) -> MemoryEvent:
