@@ -128,6 +128,7 @@ class WatchdogConfig(_Section):
     loop_positions: int = Field(4, ge=2, description="At most this many distinct positions in the window = a loop.")
     no_milestone_actions: int = Field(600, ge=1, description="Actions without a new milestone.")
     escalate_actions: int = Field(40, ge=1, description="Actions between escalation stages while still stuck.")
+    idle_replies: int = Field(5, ge=1, description="Replies in a row without a game action before each stage.")
     on_stuck: Literal["continue", "stop"] = Field("continue", description="What to do at the last stage.")
 
 
