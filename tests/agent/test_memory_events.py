@@ -107,8 +107,10 @@ def test_every_kind_a_real_run_stores_is_a_known_kind(every_kind: tuple[Path, li
         conn.close()
     kinds, sources = {k for k, _ in stored}, {s for _, s in stored}
     assert all(MemoryKind(k).known for k in kinds) and all(EventSource(s).known for s in sources), stored
-    # And the other way: this run makes every kind and source the enums list (a kind no run makes is dead).
-    assert kinds == {k.value for k in MemoryKind} and sources == {s.value for s in EventSource}
+    # And the other way: this run makes every kind and source the enums list (a kind no run makes is dead), but
+    # those only a misbehaving model makes, which their own tests make against a fake server.
+    made_elsewhere = {MemoryKind.SUMMARY_FAILED.value}  # tests/agent/test_summary_failure.py
+    assert kinds == {k.value for k in MemoryKind} - made_elsewhere and sources == {s.value for s in EventSource}
     with animus.open_run(run_dir) as run:
         events = run.memory_events()
     assert {type(e.kind) for e in events} == {MemoryKind} and {type(e.source) for e in events} == {EventSource}

@@ -7,8 +7,10 @@ An HTTP failure is triaged by `triage` into one of three outcomes:
 - retry: connection errors, timeouts, 408, 409, 429 (rate limits), 5xx and 529 (overloaded), and a reply whose
   body cannot be read as the API's JSON object (cut short, not UTF-8, a proxy's page): a glitch, like a 5xx;
 - overflow: the request is longer than the context window; the loop summarizes and asks again;
-- stop: 400, 401, 403, 404, 413, any other 4xx, and a 429 that reports a spend limit or exhausted quota.
-  Retrying cannot fix these; the run stops with status `error` and the reason, and `animus resume` continues it.
+- stop: 400, 401, 403, 404, 413, any other 4xx, a 429 that reports a spend limit or exhausted quota, and any
+  status (a 5xx too) whose text is one of the `KNOWN_ERRORS` (no image support, unknown model, unsupported
+  parameter, tool calling not enabled, a bad key). Retrying cannot fix these; the run stops with status `error`
+  and the reason, which names the fix, and `animus resume` continues it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import importlib
 import io
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,12 +52,102 @@ SPEND_HINTS = (
     "exceeded your current quota",
     "credit balance",
 )
-FIXES = {
-    401: "check the API key in the environment",
-    403: "the key may not have access to this model",
+FIXES = {  # by status alone, when no `KNOWN_ERRORS` row matched
     404: "check the model name and --base-url; a new run is needed to change them",
     413: "the request is too large; start a new run with a lower model.image_scale or memory.context_tokens",
 }
+
+
+@dataclass(frozen=True)
+class KnownError:
+    """A permanent error a real server is known to answer, and its fix.
+
+    It matches when one of `phrases` is in the lowercased "code message" text (no phrases: any text) and, when
+    `statuses` is given, the status is one of them; the status alone never makes it retryable. `{name}` in `fix`
+    is the first group of the first of `names` (regexes, case-insensitive) that matches the message, else "?".
+    """
+
+    what: str
+    phrases: tuple[str, ...]
+    fix: str
+    statuses: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def matches(self, status: int, text: str) -> bool:
+        """Whether this row describes an answer with `status` and the lowercased "code message" `text`."""
+        if self.statuses and status not in self.statuses:
+            return False
+        return not self.phrases or any(p in text for p in self.phrases)
+
+    def reason(self, message: str) -> str:
+        """The one-line fix, naming what the message names."""
+        found = (m.group(1) for m in (re.search(n, message, re.IGNORECASE) for n in self.names) if m)
+        return self.fix.format(name=next(found, "?"))
+
+
+# Permanent errors by the real servers' own words; the first matching row wins. Each would otherwise be retried
+# for model.retry_minutes (6 hours by default) when it comes as a 5xx, as llama-server's do.
+KNOWN_ERRORS: tuple[KnownError, ...] = (
+    # llama.cpp, tools/server/server-common.cpp (oaicompat_chat_params_parse) throws "image input is not
+    # supported - hint: if this is unexpected, you may need to provide the mmproj" when no --mmproj is loaded;
+    # tools/server/server.cpp (ex_wrapper) answers a runtime_error as 500 server_error. vLLM,
+    # vllm/multimodal/registry.py (create_processor): "<model> is not a multimodal model", a 400.
+    KnownError(
+        "no images",
+        ("image input is not supported", "is not a multimodal model"),
+        "the server takes no images: start a new run with --set model.images=false, or give llama-server --mmproj",
+    ),
+    # vLLM, vllm/entrypoints/openai/serving_engine.py (_check_model): 404 "The model `X` does not exist.";
+    # Ollama, server/routes.go: 404 'model "X" not found, try pulling it first' (openai/openai.go wraps it).
+    KnownError(
+        "unknown model",
+        ("does not exist", "not found, try pulling it first", "model_not_found"),
+        "check the model name: the server has no model {name} (on Ollama: ollama pull {name}); "
+        "a new run is needed to change it",
+        statuses=(400, 404),
+        names=(r"model [`'\"]([^`'\"]+)[`'\"]",),
+    ),
+    # OpenAI: 400 unsupported_parameter "Unsupported parameter: 'X' is not supported with this model. ..." and
+    # "Unrecognized request argument supplied: X" (the API's answers; no public source). vLLM before its
+    # protocol took extra="allow", vllm/entrypoints/openai/protocol.py (OpenAIBaseModel, extra="forbid"): a 400
+    # listing pydantic's "Extra inputs are not permitted" at loc ('body', 'X').
+    KnownError(
+        "unsupported parameter",
+        (
+            "unsupported parameter",
+            "unsupported_parameter",
+            "unrecognized request argument",
+            "extra inputs are not permitted",
+            "extra_forbidden",
+        ),
+        "the server refuses the parameter {name}: drop it from model.extra_body or the config that sets it, "
+        "then start a new run",
+        names=(r"unsupported parameter: '([^']+)'", r"request arguments? supplied: ([\w.]+)", r"'body', '([^']+)'"),
+    ),
+    # vLLM, vllm/entrypoints/openai/serving_chat.py (create_chat_completion): 400 '"auto" tool choice requires
+    # --enable-auto-tool-choice and --tool-call-parser to be set'.
+    KnownError(
+        "tool calling off (vLLM)",
+        ("--enable-auto-tool-choice",),
+        "restart vLLM with --enable-auto-tool-choice --tool-call-parser PARSER (the model's parser), then resume",
+    ),
+    # llama.cpp, tools/server/server-common.cpp (oaicompat_chat_params_parse): "tools param requires --jinja
+    # flag" (and "tool_choice param requires --jinja flag"), a runtime_error: a 500 (server.cpp, ex_wrapper).
+    KnownError(
+        "tool calling off (llama-server)",
+        ("requires --jinja",),
+        "restart llama-server with --jinja (tool calling needs the model's chat template), then resume",
+    ),
+    # A bad key is permanent whatever the status: llama.cpp, tools/server/server-http.cpp answers 401
+    # authentication_error "Invalid API Key"; OpenAI 401 invalid_api_key; a proxy may wrap one in a 5xx.
+    KnownError("auth", (), "check the API key in the environment", statuses=(401,)),
+    KnownError("auth", (), "the key may not have access to this model", statuses=(403,)),
+    KnownError(
+        "auth",
+        ("invalid api key", "invalid_api_key", "incorrect api key", "invalid x-api-key"),
+        "check the API key in the environment",
+    ),
+)
 
 
 class MalformedReply(Exception):
@@ -105,6 +198,9 @@ def triage(status: int | None, message: str, headers: Mapping[str, str] | None =
         return Failure("overflow", reason)
     if status == 429 and any(h in text for h in SPEND_HINTS):
         return Failure("stop", f"{reason} (a spend limit or quota: raise it, then resume the run)")
+    if (known := next((k for k in KNOWN_ERRORS if k.matches(status, text)), None)) is not None:
+        one_line = " ".join(f"HTTP {status}: {message}".split())  # a server's message may span lines
+        return Failure("stop", f"{one_line} ({known.reason(message)})")
     if status in (408, 409, 429) or status >= 500:
         return Failure("retry", reason, _retry_after(headers or {}))
     fix = FIXES.get(status, "fix the request or the config, then resume the run")
