@@ -24,6 +24,7 @@ from animus.agent import prompts, tools
 from animus.agent.calls import ModelCaller
 from animus.agent.state import Counters, LoopState, Rig, Timing
 from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
+from animus.agent.watchdog import IDLE
 from animus.errors import BudgetExhausted, ContextOverflow, StopRun
 from animus.memory import digest
 from animus.memory.events import NOTE_KINDS, EventSource, MemoryEvent, MemoryKind
@@ -172,7 +173,8 @@ class Agent:
 
     def act(self, reply: Reply) -> tuple[tools.Executed, int]:
         """Run the reply's tool calls; return what they did and the frame count before their inputs."""
-        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, self.counters.step + 1)
+        step = self.counters.step + 1
+        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, step, reply.text)
         frame_start = self.p.gb.frame_count
         t0 = time.perf_counter()
         tools.apply_ops(self.p.gb, executed.ops)
@@ -230,6 +232,8 @@ class Agent:
             raise StopRun("failed", f"{c.bad_streak} bad tool calls in a row (agent.max_bad_calls)")
         if p.alarm is not None and p.alarm.stage == 3:
             p.store.set_meta(stuck_at_step=step)
+            if p.alarm.kind == IDLE:  # a model that does not act would spend the whole budget on nothing
+                raise StopRun("stuck", p.alarm.message)
             if self.config.watchdog.on_stuck == "stop":
                 raise StopRun("stuck", f"stuck at step {step}: {p.alarm.message}")
 

@@ -10,6 +10,7 @@ on the emulator, live and again on resume or replay, rendering only the last fra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
 
 GAME_TOOLS = ("press_buttons", "wait")
+TEXT_CALL_ID = "written_call"  # the id of the result that answers a tool call written as text
+# A tool call written as text instead of made: JSON with "name" and "arguments" (or "parameters") in either order,
+# a tool's name followed by "(" and an argument, or the call markup of chat templates (Hermes/Qwen <tool_call>, Llama's
+# <function=...>, Mistral's [TOOL_CALLS]) that a server without a tool-call parser passes through as text.
+_WRITTEN_CALL = re.compile(
+    r'"name"\s*:\s*"[^"]*"[^{}]*"(?:arguments|parameters)"\s*:'
+    r'|"(?:arguments|parameters)"\s*:.*"name"\s*:\s*"'
+    r"""|\b(?:press_buttons|wait|note|forget|navigate_to)\((?:[\[{"'\d)]|\s*\w+\s*=)"""
+    r"|<tool_call>|<function[=>]|\[TOOL_CALLS\]",
+    re.DOTALL,
+)
+WRITTEN_CALL_RESULT = (
+    "not run: your reply wrote a tool call as text ({snippet}). Text is never run: make the call through tool "
+    "calling (function calling), so that it comes back as a tool call, not as part of your message."
+)
 
 
 @dataclass(frozen=True)
@@ -117,9 +133,12 @@ def tool_specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
     )
 
 
-def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int) -> Executed:
+def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int, text: str = "") -> Executed:
     """Check and translate a reply's calls, in order; edit `notes` (the events are `step`'s). Inputs are
-    returned, not yet applied."""
+    returned, not yet applied. A reply with no call whose `text` writes one out gets one result (id
+    `TEXT_CALL_ID`, not an error: no call was made) saying how to call tools."""
+    if not calls and (written := written_call(text)):
+        return Executed((ToolResult(TEXT_CALL_ID, WRITTEN_CALL_RESULT.format(snippet=written)),), (), 0, ())
     results: list[ToolResult] = []
     ops: list[InputOp] = []
     events: list[MemoryEvent] = []
@@ -136,6 +155,15 @@ def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int
         if event:
             events.append(event)
     return Executed(tuple(results), tuple(ops), actions, tuple(events))
+
+
+def written_call(text: str) -> str | None:
+    """The start of a tool call written as text in `text` (at most 60 characters), or None."""
+    found = _WRITTEN_CALL.search(text)
+    if found is None:
+        return None
+    snippet = " ".join(text[found.start() : found.start() + 60].split())
+    return snippet + ("…" if len(text) > found.start() + 60 else "")
 
 
 def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:

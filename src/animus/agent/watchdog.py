@@ -5,6 +5,10 @@ Three alarms, all counted in actions:
 - `loop`: over the last `loop_actions`, the agent visited at most `loop_positions` distinct positions (pacing
   between a few places);
 - `no_milestone`: no new milestone for `no_milestone_actions`.
+One alarm is counted in replies, since it is about replies that take no action: `idle`, `idle_replies` replies in
+a row without a game action (a model that writes its calls as text, or keeps ending its turn) raises one stage per
+`idle_replies` replies. Its last stage always stops the run (the loop sees `kind == "idle"`): such a run would burn
+its whole budget without playing.
 While an alarm holds, the watchdog escalates one stage every `escalate_actions`: 1 warn (a notice in the next
 observation), 2 reflect (the loop asks the model for a reflection), 3 stuck (the run is marked stuck and, if
 configured, stops). A new milestone, or the alarm clearing, resets it to stage 0.
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from animus.config import WatchdogConfig
 
 STAGES = ("ok", "warn", "reflect", "stuck")
+IDLE = "idle"  # the kind of the alarm counted in replies
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class Alarm:
     """A stage the watchdog has just escalated to, with the reason in words the model can act on."""
 
     stage: int  # 1 warn, 2 reflect, 3 stuck
-    kind: str  # same_position | loop | no_milestone
+    kind: str  # same_position | loop | no_milestone | idle
     message: str
 
     @property
@@ -48,10 +53,17 @@ class Watchdog:
         self._recent: deque[tuple[int, object]] = deque()  # (actions, position) over the loop window
         self._places: Counter[object] = Counter()  # positions in that window, kept in step with it
         self._stage_at = 0  # actions when the current stage was reached
+        self._actions = 0  # actions after the last update: a step that adds none is an idle reply
+        self._idle_replies = 0  # idle replies in a row
 
     def update(self, actions: int, position: object, new_milestone: bool) -> Alarm | None:
         """Record the state after a step; return an `Alarm` if this step escalates to a new stage."""
         cfg = self.cfg
+        # Without an action no frame passed: position and milestones are as they were, so only the idle count moves.
+        idle, self._actions = actions == self._actions and not new_milestone, actions
+        if idle:
+            return self._idle()
+        self._idle_replies = 0
         if position != self._position:
             self._position, self._position_since = position, actions
         if new_milestone:
@@ -73,6 +85,20 @@ class Watchdog:
             self.stage, self._stage_at = self.stage + 1, actions
             return Alarm(self.stage, kind, message)
         return None
+
+    def _idle(self) -> Alarm | None:
+        self._idle_replies += 1
+        n = self._idle_replies
+        if n % self.cfg.idle_replies or self.stage >= 3:
+            return None
+        self.stage, self._stage_at = self.stage + 1, self._actions
+        if self.stage == 3:
+            message = (f"the model answered {n} times without calling a tool; does this server support tool "
+                       "calling? (see README: Local models)")  # fmt: skip
+        else:
+            message = (f"your last {n} replies took no game action. Only a tool call acts on the game: call "
+                       "press_buttons or wait now, through tool calling (not written as text).")  # fmt: skip
+        return Alarm(self.stage, IDLE, message)
 
     def _alarm(self, actions: int) -> tuple[str | None, str]:
         cfg = self.cfg
