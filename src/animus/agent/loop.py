@@ -115,10 +115,7 @@ class Agent:
             raise BudgetExhausted(f"step budget reached ({budget.steps} steps)", "steps")
         if budget.max_minutes is not None and self.wall_seconds() >= budget.max_minutes * 60:
             raise BudgetExhausted(f"time budget reached ({budget.max_minutes:g} minutes)", "minutes")
-        if budget.max_tokens is not None and c.tokens >= budget.max_tokens:
-            raise BudgetExhausted(f"token budget reached ({c.tokens} of {budget.max_tokens} tokens)", "tokens")
-        if budget.max_cost is not None and c.cost >= budget.max_cost:
-            raise BudgetExhausted(f"cost budget reached (${c.cost:.2f} of ${budget.max_cost:.2f})", "cost")
+        c.check_spend(budget)  # tokens and cost; a best-of-N branch also checks its fork's totals before each call
 
     def observe(self) -> Observation:
         """What the model will be shown: the game state after the last step, progress, and any notices."""
@@ -252,7 +249,8 @@ class Agent:
         any were folded."""
         cfg, context, est = self.config.memory, self.p.context, self.p.estimator
         memory = self.memory()
-        raw = est.fixed(self.system, self.tool_specs, memory, 0) + sum(context.sizes) + est.turn(user)
+        raw = est.fixed(self.system, self.tool_specs, memory, 1 if user.image else 0) + sum(context.sizes)
+        raw += est.turn(user)
         if raw * est.scale <= self.p.context_tokens and not force:
             return False
         over = raw - self.p.context_tokens * REFILL_SHARE / est.scale

@@ -9,6 +9,9 @@ An `Agent` is built in one way only, `Agent(rig, loop)`:
 - `LoopState` is everything the loop carries from one step to the next. It comes from exactly three places: a new
   run (`LoopState.new`), a resume (`animus.runs.rebuild.loop_state`, from the store's rows only) and a best-of-N
   fork (`LoopState.copy`, a deep copy of the main agent's); a fork's winner goes back through `Agent.take`.
+- `Spend` is a best-of-N fork's shared ledger: the run's tokens and cost at the fork plus every branch's since. It
+  is no loop state: it lives only while its fork plays, each branch's calls check it through the branch's gate, and
+  there is nothing of it to rebuild on resume.
 
 A new piece of loop state is a field of `LoopState`, its value for a new run in `LoopState.new`, and its rebuild
 rule in `runs/rebuild.py` (with a test that kills a run and compares it with an uninterrupted one). A fork copies
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from animus.agent.types import ToolResult
 from animus.agent.watchdog import Alarm, Watchdog
+from animus.errors import BudgetExhausted
 from animus.games import GameState, Tracker
 from animus.memory import Notes
 from animus.memory.context import Context
@@ -33,7 +37,7 @@ from animus.memory.tokens import HeuristicEstimator, TokenEstimator
 
 if TYPE_CHECKING:
     from animus.agent.models import Model
-    from animus.config import RunConfig
+    from animus.config import BudgetConfig, RunConfig
     from animus.emulator.gameboy import GameBoy
     from animus.games import Profile
     from animus.runs.buffer import Recorder
@@ -57,6 +61,60 @@ class Counters:
     memory_version: int = 0  # memory events applied so far
     last_event_id: int = 0  # the newest memory event applied (operator notes arrive as events)
     last_results: tuple[ToolResult, ...] = ()
+
+    def check_spend(self, budget: BudgetConfig) -> None:
+        """Raise `BudgetExhausted` when these totals have reached the token or the cost budget."""
+        check_spend(budget, self.tokens, self.cost)
+
+
+def check_spend(budget: BudgetConfig, tokens: int, cost: float) -> None:
+    """Raise `BudgetExhausted` when a run's `tokens` or `cost` so far have reached its token or cost budget: the one
+    place these two budgets are checked, for a run's line (`Counters.check_spend`) and a fork's branches (`Spend`)."""
+    if budget.max_tokens is not None and tokens >= budget.max_tokens:
+        raise BudgetExhausted(f"token budget reached ({tokens} of {budget.max_tokens} tokens)", "tokens")
+    if budget.max_cost is not None and cost >= budget.max_cost:
+        raise BudgetExhausted(f"cost budget reached (${cost:.2f} of ${budget.max_cost:.2f})", "cost")
+
+
+class Spend:
+    """What a run has spent while a best-of-N fork plays: its tokens and cost when the fork started, plus what each
+    branch has spent since. Branches play at the same time on copies of the counters, so none of them sees the
+    others' calls; the token and cost budgets are checked against this instead, before every call a branch makes
+    (act, summary and reflection alike), through the branch's gate (`gate`).
+
+    A branch's caller books each call into the branch's own counters before the branch can ask again, and `Spend`
+    reads them (each is written by its own branch's thread only). So when a budget runs out, a branch makes no further
+    call, and the calls over the budget are at most the one each branch had under way: the overshoot is at most one
+    call per branch. A `Spend` lives only while its fork plays: it is no loop state, and there is nothing to rebuild.
+    """
+
+    def __init__(self, budget: BudgetConfig, at_fork: Counters) -> None:
+        self.budget, self.tokens_at_fork, self.cost_at_fork = budget, at_fork.tokens, at_fork.cost
+        self._branches: list[Counters] = []
+
+    def add(self, counters: Counters) -> None:
+        """Count the spending of a branch that plays on `counters` (a copy of the counters at the fork)."""
+        self._branches.append(counters)
+
+    def totals(self) -> tuple[int, float]:
+        """The run's tokens and cost so far: the fork's start plus every branch's spending since."""
+        tokens, cost, branches = self.tokens_at_fork, self.cost_at_fork, list(self._branches)
+        return tokens + sum(c.tokens - tokens for c in branches), cost + sum(c.cost - cost for c in branches)
+
+    def check(self) -> None:
+        """Raise the `BudgetExhausted` the run's line would raise with these totals."""
+        check_spend(self.budget, *self.totals())
+
+    def gate(self, inner: Gate | None = None) -> Gate:
+        """A branch's gate: `inner` (a fleet's limits), then this check, around each of the branch's model calls."""
+
+        @contextmanager
+        def checked() -> Iterator[None]:
+            with inner() if inner is not None else nullcontext():
+                self.check()  # after waiting for a fleet's slot: the others may have spent meanwhile
+                yield
+
+        return checked
 
 
 @dataclass
@@ -89,7 +147,7 @@ class LoopState:
     @classmethod
     def new(cls, gb: GameBoy, profile: Profile, config: RunConfig) -> LoopState:
         """The state of a new run, before its first step, with `gb` at the start state."""
-        est = HeuristicEstimator()
+        est = HeuristicEstimator.for_config(config)
         return cls(
             state=profile.read(gb),
             tracker=Tracker(profile),
@@ -123,5 +181,5 @@ class Rig:
     config: RunConfig
     model: Model
     resume_step: int | None = None  # a resumed session's first step: replies stored for it are used again
-    gate: Gate | None = None  # shared by a run's branches
+    gate: Gate | None = None  # a fleet's, shared by a run's branches; a branch's also checks its fork's `Spend`
     warned: set[str] = field(default_factory=set)  # models warned of having no price; shared by a run's branches

@@ -1,19 +1,25 @@
 """Token estimates for a request, before it is sent: the context budget is kept with these.
 
 The default `HeuristicEstimator` counts about 3.5 characters per token of text and about w*h/750 tokens per image,
-then scales by a calibration factor learnt from the `usage` real backends return (input tokens reported vs
-estimated). Models that report no usage (the mock) leave the factor at 1, so their estimates are deterministic.
+at the size the image is sent (`model.image_scale`), and the thinking of earlier turns only for backends that send
+it back (`for_config`). It then scales by a calibration factor learnt from the `usage` real backends return
+(input tokens reported vs estimated). Models that report no usage (the mock) leave the factor at 1, so their
+estimates are deterministic.
 An estimator prices turns one at a time (the context caches each turn's size) plus the fixed part of a request.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from animus.agent.types import AssistantTurn, Memory, ToolSpec, Turn, UserTurn
 
-IMAGE_PIXELS = 160 * 144
+if TYPE_CHECKING:
+    from animus.config import RunConfig
+
+SCREEN = (160, 144)
+IMAGE_PIXELS = SCREEN[0] * SCREEN[1]
 
 
 class TokenEstimator(Protocol):
@@ -33,16 +39,34 @@ class TokenEstimator(Protocol):
 class HeuristicEstimator:
     """chars/3.5 for text, w*h/750 per image, times a calibration factor (an average of reported/estimated)."""
 
-    def __init__(self, chars_per_token: float = 3.5, pixels_per_token: float = 750.0) -> None:
+    def __init__(
+        self,
+        chars_per_token: float = 3.5,
+        pixels_per_token: float = 750.0,
+        image_pixels: int = IMAGE_PIXELS,
+        resends_thinking: bool = True,
+    ) -> None:
         self.chars_per_token = chars_per_token
         self.pixels_per_token = pixels_per_token
+        self.image_pixels = image_pixels  # of one image as it is sent
+        self.resends_thinking = resends_thinking  # whether a request carries the thinking of earlier turns
         self.scale = 1.0
         self._samples = 0
         self._tools: tuple[ToolSpec, ...] | None = None  # the specs last priced, and their size
         self._tool_chars = 0
 
+    @classmethod
+    def for_config(cls, config: RunConfig) -> HeuristicEstimator:
+        """The estimator of a run with `config`: its images priced at `model.image_scale` (as `prepare_png` sends
+        them), the thinking of earlier turns counted unless the backend drops it (`models.DROPS_THINKING`)."""
+        from animus.agent.models import DROPS_THINKING, split_spec
+
+        scale = config.model.image_scale
+        pixels = round(SCREEN[0] * scale) * round(SCREEN[1] * scale)
+        return cls(image_pixels=pixels, resends_thinking=split_spec(config.model.name)[0] not in DROPS_THINKING)
+
     def turn(self, turn: Turn) -> float:
-        return turn_chars(turn) / self.chars_per_token
+        return turn_chars(turn, self.resends_thinking) / self.chars_per_token
 
     def fixed(self, system: str, tools: tuple[ToolSpec, ...], memory: Memory, images: int) -> float:
         if tools is not self._tools:  # a run sends the same specs every call: price them once
@@ -50,7 +74,7 @@ class HeuristicEstimator:
             self._tool_chars = sum(len(t.name) + len(t.description) + len(json.dumps(t.input_schema)) for t in tools)
         chars = len(system) + len(memory.summary) + sum(len(k) + len(v) + 4 for k, v in memory.notes)
         chars += self._tool_chars
-        return chars / self.chars_per_token + images * IMAGE_PIXELS / self.pixels_per_token
+        return chars / self.chars_per_token + images * self.image_pixels / self.pixels_per_token
 
     def calibrate(self, estimated: int, reported_input: int) -> None:
         """Fold one call's reported input tokens into the factor (ignored when either side is 0)."""
@@ -63,14 +87,14 @@ class HeuristicEstimator:
         self.scale += weight * (ratio - self.scale)
 
 
-def turn_chars(turn: Turn) -> int:
-    """Characters a turn adds to a request (text, tool results and calls, thinking)."""
+def turn_chars(turn: Turn, thinking: bool = True) -> int:
+    """Characters a turn adds to a request (text, tool results and calls, and its thinking when `thinking`)."""
     if isinstance(turn, UserTurn):
         return len(turn.text) + sum(len(r.content) + 16 for r in turn.tool_results)
     assert isinstance(turn, AssistantTurn)
     reply = turn.reply
     return (
         len(reply.text)
-        + sum(len(t.text) for t in reply.thinking)
+        + (sum(len(t.text) for t in reply.thinking) if thinking else 0)
         + sum(len(c.name) + len(json.dumps(c.input)) + 16 for c in reply.tool_calls)
     )

@@ -36,7 +36,7 @@ def loop_state(store: RunReader, gb: GameBoy, profile: Profile, config: RunConfi
     """The loop's state after step `last`, with `gb` brought to that step (`replay`). The context budget starts
     again from the config: a session's lowering after the model overflowed is not kept."""
     replay(store, gb, last)
-    est = estimator(store)
+    est = estimator(store, config)
     dog, alarm = watchdog(store, config)
     return LoopState(
         state=profile.read(gb),
@@ -76,9 +76,9 @@ def notes(store: RunReader, config: RunConfig, last: int | None = None) -> Notes
     return rebuilt
 
 
-def estimator(store: RunReader) -> HeuristicEstimator:
-    """The default estimator, calibrated again by the calls the run made (in order)."""
-    est = HeuristicEstimator()
+def estimator(store: RunReader, config: RunConfig) -> HeuristicEstimator:
+    """The run's estimator, calibrated again by the calls the run made (in order)."""
+    est = HeuristicEstimator.for_config(config)
     for call in store.calls():
         est.calibrate(call.context_tokens, reported_input(Reply.from_json(json.loads(call.reply))))
     return est

@@ -25,6 +25,9 @@ BUILTIN: dict[str, str] = {
     "openai": "animus.agent.models.openai_backend:OpenAIModel",
 }
 ENTRY_POINT_GROUP = "animus.models"
+# Backends whose requests leave out the thinking of earlier replies (chat completions has no field for it), so
+# token estimates leave it out too (`HeuristicEstimator.for_config`).
+DROPS_THINKING = frozenset({"openai"})
 
 
 class Model(Protocol):
