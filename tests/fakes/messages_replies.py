@@ -26,6 +26,7 @@ class ToolUse:
     input: dict[str, Any] = field(default_factory=lambda: {"buttons": ["a"]})
     thinking: str | None = "I should press A."
     redacted: bool = False  # send a redacted_thinking block instead of a thinking block
+    unsigned: bool = False  # send the thinking block with no `signature` field (as a proxy that strips it would)
     text: str | None = None  # an optional text block before the tool_use
 
 

@@ -138,12 +138,25 @@ class _Checker:
             if role != ("user" if i % 2 == 0 else "assistant"):
                 raise Violation("roles", f"messages.{i}: roles must alternate user/assistant starting with user")
             allowed = USER_BLOCKS if role == "user" else ASSISTANT_BLOCKS
-            for block in _blocks(message.get("content")):
+            for j, block in enumerate(_blocks(message.get("content"))):
                 if block.get("type") not in allowed:
                     raise Violation("block.type", f"messages.{i}: {block.get('type')!r} not allowed in {role} content")
+                if block["type"] == "thinking":
+                    self._check_signature(f"messages.{i}.content.{j}", block)
                 self._check_block(i, block)
         self._check_tool_pairs(messages)
         self._check_cycle(messages)
+
+    def _check_signature(self, where: str, block: dict[str, Any]) -> None:
+        """A thinking block comes back only with the signature the API issued for it, in the real API's words
+        (as reported by its users: `...thinking.signature: Field required` when the field is missing, e.g.
+        github.com/justlovemaki/AIClient2API/issues/437; `Invalid `signature` in `thinking` block` when it is
+        empty or not one the API issued, e.g. github.com/ding113/claude-code-hub/issues/518)."""
+        signature = block.get("signature")
+        if signature is None:
+            raise Violation("thinking.signature", f"{where}.thinking.signature: Field required")
+        if not isinstance(signature, str) or signature not in self.sent_thinking:
+            raise Violation("thinking.signature", f"{where}: Invalid `signature` in `thinking` block")
 
     def _check_block(self, i: int, block: dict[str, Any]) -> None:
         kind = block["type"]

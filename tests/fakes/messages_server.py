@@ -11,6 +11,10 @@ when a `default` callable was given, else as a compliant model would: `Text("(a 
 last user message asks for text only ("call no tool", as summaries and reflections do), else `ToolUse()`:
 `press_buttons {"buttons": ["a"]}` with a short thinking block.
 Thinking blocks are only sent when the request enables thinking (`enabled` or `adaptive`).
+`ToolUse(unsigned=True)` sends its thinking block with no `signature` (as a proxy that strips it would); a
+thinking block sent back without the signature the fake issued for it (missing, empty or unknown) is refused as
+the real API refuses it: 400 invalid_request_error, `messages.N.content.M.thinking.signature: Field required` or
+`messages.N.content.M: Invalid `signature` in `thinking` block`.
 
 Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
 naming the rule, is recorded in `.violations`, and does not consume the queue. A missing key
@@ -128,6 +132,9 @@ class FakeMessagesServer(FakeServer[Scripted]):
                 data = base64.b64encode(hashlib.sha256(self.next_id("redacted_").encode()).digest() * 3).decode()
                 think = {"type": "redacted_thinking", "data": data}
                 self._checker.sent_redacted.add(data)
+            elif thinking_on and spec.thinking and spec.unsigned:
+                # No signature, so no way to send it back: the cycle rule cannot ask for it (see `_check_cycle`).
+                content.append({"type": "thinking", "thinking": spec.thinking})
             elif thinking_on and spec.thinking:
                 digest = hashlib.sha256(f"{spec.thinking}|{self.next_id('sig_')}".encode()).digest()
                 think = {

@@ -149,6 +149,41 @@ def test_modified_thinking_is_rejected(server: FakeMessagesServer) -> None:
     expect_violation(server, follow_up(first, reply), "thinking.modified")
 
 
+@pytest.mark.parametrize(
+    ("signature", "words"),
+    [
+        (None, "messages.1.content.0.thinking.signature: Field required"),
+        ("", "messages.1.content.0: Invalid `signature` in `thinking` block"),
+        ("c2lnbmF0dXJl", "messages.1.content.0: Invalid `signature` in `thinking` block"),
+    ],
+)
+def test_a_thinking_block_without_its_signature_is_rejected(
+    server: FakeMessagesServer, signature: str | None, words: str
+) -> None:
+    first = request()
+    _, reply, _ = post(server, first)
+    if signature is None:
+        del reply["content"][0]["signature"]
+    else:
+        reply["content"][0]["signature"] = signature
+    expect_violation(server, follow_up(first, reply), "thinking.signature")
+    status, err, _ = post(server, follow_up(first, reply))
+    assert status == 400 and err == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": f"thinking.signature: {words}"},
+    }
+
+
+def test_an_unsigned_thinking_block_can_be_scripted_and_left_out(server: FakeMessagesServer) -> None:
+    server.add(ToolUse(thinking="No signature here.", unsigned=True))
+    first = request()
+    _, reply, _ = post(server, first)
+    assert reply["content"][0] == {"type": "thinking", "thinking": "No signature here."}
+    reply["content"] = reply["content"][1:]  # the only way to send it back: without it
+    assert post(server, follow_up(first, reply))[0] == 200
+    assert server.violations == []
+
+
 def test_dropped_thinking_in_the_cycle_is_rejected(server: FakeMessagesServer) -> None:
     first = request()
     _, reply, _ = post(server, first)

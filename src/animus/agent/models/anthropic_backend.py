@@ -8,12 +8,16 @@ Stop reasons: `tool_use` and `end_turn` are replies like any other (a reply with
 `MAX_CONTINUATIONS` times; a reply cut at the end of the context window (`model_context_window_exceeded`) is
 recorded like one cut at max_tokens, and a request that does not fit (HTTP 400 "prompt is too long") raises
 `ContextOverflow`: the loop summarizes and asks again.
+
+Thinking blocks without a signature are left out of what is sent (the API refuses them; see `anthropic_wire`),
+the stored reply keeps them, and the first such block of a run session brings one warning.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from animus import notify
 from animus.agent.models import anthropic_wire as wire
 from animus.agent.models.remote import (
     Failure,
@@ -32,6 +36,10 @@ if TYPE_CHECKING:
     from animus.config import RunConfig
 
 MAX_CONTINUATIONS = 3
+UNSIGNED_WARNING = (
+    "the model sent a thinking block without a signature; the API refuses such a block, so it is left out of"
+    " the requests (the run keeps it as received)"
+)
 
 
 SAMPLING = ("temperature", "top_p", "top_k")
@@ -53,22 +61,32 @@ class AnthropicModel:
         self.client = self.sdk.Anthropic(
             base_url=config.model.base_url, timeout=config.model.timeout_seconds, max_retries=0
         )
+        self.warned_unsigned = False  # one warning per run session (one model per session)
 
     def respond(self, request: Request) -> Reply:
         image = None
         if request.image_png is not None:
             image = prepare_png(request.image_png, self.cfg.image_scale, self.cfg.grid_overlay)
         body = wire.request_body(request, self.model_id, self.cfg, image)
+        self._dropped(wire.unsigned_thinking(request.messages))
         data = self._send(body)
         reply, content = wire.parse_reply(data), _blocks(data)
         for _ in range(MAX_CONTINUATIONS):
             if reply.stop_reason != "pause_turn":
                 break
-            # Send the paused turn back as it is (everything so far); the model continues it.
-            paused = {"role": "assistant", "content": content}
+            # Send the paused turn back as it is (all so far but unsigned thinking); the model continues it.
+            signed = wire.signed_blocks(content)
+            self._dropped(len(content) - len(signed))
+            paused = {"role": "assistant", "content": signed}
             data = self._send({**body, "messages": [*body["messages"], paused]})
             reply, content = wire.merge(reply, wire.parse_reply(data)), content + _blocks(data)
         return reply
+
+    def _dropped(self, unsigned: int) -> None:
+        """Warn, once per session, that `unsigned` thinking blocks were left out of a request."""
+        if unsigned and not self.warned_unsigned:
+            self.warned_unsigned = True
+            notify.warn(UNSIGNED_WARNING, __name__)
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
         # SDK 1.0 dropped the sampling parameters from `create`'s signature; the API still takes them (on models

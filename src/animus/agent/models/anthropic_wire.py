@@ -14,6 +14,20 @@ Layout of a request, in the order the API caches it (tools, then system, then me
   mark the last two assistant turns: the earlier one is where the previous request wrote the cache (a read),
   the later one is where this request writes it for the next. The newest user turn is not marked: its image is
   sent only once, so a cache written through it would never be read.
+
+Thinking blocks go back exactly as received, with one exception: a `thinking` block without a signature (None or
+"") is left out of the request. The API takes a thinking block back only with the signature it issued for it: a
+block without the field is a 400 `messages.N.content.M.thinking.signature: Field required`, and one with an empty
+or altered signature a 400 `messages.N.content.M: Invalid `signature` in `thinking` block` (the wording users of
+the API report, e.g. github.com/justlovemaki/AIClient2API/issues/437 and github.com/ding113/claude-code-hub/
+issues/518; the rule itself: platform.claude.com/docs/build-with-claude/thinking-tool-workflows, "Pass thinking
+blocks back complete and unmodified"). Such a block can only come from elsewhere (a proxy or a compatible server
+that strips signatures, or a run begun with another backend whose reasoning has none), and no request carrying
+it can succeed; leaving it out can (the API ignores thinking from before the current tool-use cycle anyway, and
+within the cycle it is the best request there is: if the API still refuses it, the run stops with its 400 like
+any other refused request). Redacted thinking carries no signature of its own (its `data` is the sealed block)
+and always goes back as it is. The stored reply is never changed: the run records what the model sent.
+`unsigned_thinking` counts the blocks left out, so that the backend can say so (this module does not warn).
 """
 
 from __future__ import annotations
@@ -116,12 +130,13 @@ def user_blocks(turn: UserTurn, asked: list[str], image: bytes | None) -> list[J
 
 
 def assistant_blocks(reply: Reply) -> list[JSONDict]:
+    """The content of an assistant turn for `reply`; an unsigned thinking block is left out (see the docstring)."""
     blocks: list[JSONDict] = []
     for t in reply.thinking:
         if t.redacted:
             blocks.append({"type": "redacted_thinking", "data": t.text})
-        else:
-            blocks.append({"type": "thinking", "thinking": t.text, "signature": t.signature or ""})
+        elif t.signature:
+            blocks.append({"type": "thinking", "thinking": t.text, "signature": t.signature})
     if reply.text.strip():
         blocks.append({"type": "text", "text": reply.text})
     # A call whose name was missing goes back under a placeholder: the API refuses a tool_use without a name.
@@ -131,6 +146,25 @@ def assistant_blocks(reply: Reply) -> list[JSONDict]:
     if not any(b["type"] in ("text", "tool_use") for b in blocks):
         blocks.append({"type": "text", "text": EMPTY_REPLY})  # the API refuses an empty assistant turn
     return blocks
+
+
+def unsigned(thinking: ThinkingBlock) -> bool:
+    """Whether `assistant_blocks` leaves `thinking` out: a (not redacted) thinking block without a signature."""
+    return not thinking.redacted and not thinking.signature
+
+
+def unsigned_thinking(turns: tuple[Turn, ...]) -> int:
+    """How many thinking blocks of the assistant turns in `turns` `messages` leaves out, having no signature."""
+    return sum(unsigned(t) for turn in turns if isinstance(turn, AssistantTurn) for t in turn.reply.thinking)
+
+
+def signed_blocks(content: list[Any]) -> list[Any]:
+    """Raw reply `content` (a paused turn, sent back as it came) without its unsigned `thinking` blocks."""
+    return [
+        b
+        for b in content
+        if not (isinstance(b, dict) and b.get("type") == "thinking" and not _text(b.get("signature")))
+    ]
 
 
 def mark_breakpoints(body: JSONDict) -> None:
