@@ -10,6 +10,12 @@ in one transaction, as if the run had played it: `steps`, `model_calls` and the 
 verify, the charts and the viewer read. Every branch gets a `branches` row; the others keep their steps and calls
 in `branch_steps` and `branch_calls`. The main agent then takes over the winner's state and forks again.
 
+The run's token and cost budgets hold for a fork as a whole, not per branch: before each of its model calls (act,
+summary, reflection) a branch checks the run's totals, the fork's start plus every branch's spending so far
+(`animus.agent.state.Spend`). When one runs out, each branch stops with the `BudgetExhausted` the run's line would
+raise, the fork is committed as usual, and the run stops with that budget. The fork overshoots it by at most the
+one call each branch had under way.
+
 A fork is committed whole or not at all. A graceful stop (Ctrl-C, SIGTERM) stops every branch after its current
 step and commits the best of what they played; a kill -9 loses the fork in progress (nothing of it was committed),
 and a resumed run plays that fork again from its start. With the mock model a resumed run then continues exactly
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING
 from animus.agent.loop import Agent
 from animus.agent.models import Model, create_model
 from animus.agent.scorers import BranchOutcome, BranchStatus, Scorer, choose, create_scorer
-from animus.agent.state import Rig
+from animus.agent.state import Rig, Spend
 from animus.errors import StopRun
 from animus.games import GameState
 from animus.runs.buffer import BranchBuffer
@@ -125,7 +131,8 @@ class Brancher:
         """Play every branch from the current state at once; return them when all have stopped."""
         main, fork_state = self.main, self.main.p.gb.save_state()
         notices = main.take_operator_notes()  # a branch's buffer sees no operator: the run's line reads them here
-        branches = [self.fork(i, slot, fork_state) for i, slot in enumerate(self.slots)]
+        spend = Spend(main.config.budget, main.counters)  # the fork's budgets count every branch's calls
+        branches = [self.fork(i, slot, fork_state, spend) for i, slot in enumerate(self.slots)]
         for b in branches:
             b.agent.carried_notices = list(notices)
         futures: dict[Future[StopRun], _Branch] = {self.pool.submit(b.agent.run): b for b in branches}
@@ -139,17 +146,20 @@ class Brancher:
             branch.stop = future.result()  # an unexpected error in a branch is raised here, as in a plain run
         return branches
 
-    def fork(self, index: int, slot: _Slot, fork_state: bytes) -> _Branch:
+    def fork(self, index: int, slot: _Slot, fork_state: bytes, spend: Spend) -> _Branch:
         """A branch agent on `slot`, starting from a copy of the main agent's loop state. It is built as every
-        agent is (`Agent(rig, loop)`), with a caller of its own: its model, its buffer, the fleet's gate."""
+        agent is (`Agent(rig, loop)`), with a caller of its own: its model, its buffer, and a gate of the fleet's
+        limits and the fork's budget check (`spend`, which counts this branch's counters)."""
         m = self.main
         seed = branch_seed(m.config.seed, m.counters.step, index)
         config = m.config.model_copy(update={"seed": seed})
         loop = m.p.copy(shared=(m.profile, m.config))  # those two are read-only
         slot.gb.load_state(fork_state)
         buffer = BranchBuffer(self.store.run_dir)
+        spend.add(loop.counters)
         main_caller = m.p.caller  # a fleet's shared limits hold for every branch; a missing price warns once
-        rig = Rig(slot.gb, m.profile, buffer, config, slot.model, gate=main_caller.gate, warned=main_caller.warned)
+        gate = spend.gate(main_caller.gate)
+        rig = Rig(slot.gb, m.profile, buffer, config, slot.model, gate=gate, warned=main_caller.warned)
         agent = Agent(rig, loop)
         # The session's clock, not the branch's: its time budget and its milestones' wall_seconds count the time
         # the session played before this fork (the run's earlier sessions are in its counters).
