@@ -13,6 +13,10 @@ While an alarm holds, the watchdog escalates one stage every `escalate_actions`:
 observation), 2 reflect (the loop asks the model for a reflection), 3 stuck (the run is marked stuck and, if
 configured, stops). A new milestone, or the alarm clearing, resets it to stage 0.
 
+A step whose position is `OFF_MAP` (`()`: the profile's `[position] overworld` does not hold, e.g. a battle, a
+menu or a text box) is not standing still: the position clocks (`same_position`, `loop`) and the escalation of an
+alarm hold through it, and only `no_milestone` keeps counting.
+
 The watchdog is a pure function of the (actions, position, milestone) history, so resume rebuilds it by feeding
 the stored steps through `update` again.
 """
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from animus.config import WatchdogConfig
 
 STAGES = ("ok", "warn", "reflect", "stuck")
+OFF_MAP: tuple[()] = ()  # the position of a step off the map (`animus.games.profile.OFF_MAP`)
 IDLE = "idle"  # the kind of the alarm counted in replies
 
 
@@ -55,28 +60,38 @@ class Watchdog:
         self._stage_at = 0  # actions when the current stage was reached
         self._actions = 0  # actions after the last update: a step that adds none is an idle reply
         self._idle_replies = 0  # idle replies in a row
+        self._held = 0  # actions of steps off the map (OFF_MAP): the position clocks do not count them
 
     def update(self, actions: int, position: object, new_milestone: bool) -> Alarm | None:
         """Record the state after a step; return an `Alarm` if this step escalates to a new stage."""
         cfg = self.cfg
         # Without an action no frame passed: position and milestones are as they were, so only the idle count moves.
+        spent = actions - self._actions
         idle, self._actions = actions == self._actions and not new_milestone, actions
         if idle:
             return self._idle()
         self._idle_replies = 0
-        if position != self._position:
-            self._position, self._position_since = position, actions
+        off_map = position == OFF_MAP
+        if off_map:
+            self._held += spent
+        clock = actions - self._held  # actions on the map: the time of the position clocks
         if new_milestone:
             self._milestone_at = actions
-        self._recent.append((actions, position))
-        self._places[position] += 1
-        while self._recent and self._recent[0][0] <= actions - cfg.loop_actions:
-            _, old = self._recent.popleft()
-            self._places[old] -= 1
-            if not self._places[old]:
-                del self._places[old]
+        if not off_map:
+            if position != self._position:
+                self._position, self._position_since = position, clock
+            self._recent.append((clock, position))
+            self._places[position] += 1
+            while self._recent and self._recent[0][0] <= clock - cfg.loop_actions:
+                _, old = self._recent.popleft()
+                self._places[old] -= 1
+                if not self._places[old]:
+                    del self._places[old]
 
-        kind, message = self._alarm(actions)
+        kind, message = self._alarm(actions, clock, off_map)
+        if kind is None and off_map and not new_milestone:  # held: no escalation, no reset; its timer waits
+            self._stage_at += spent
+            return None
         if kind is None or new_milestone:
             self.stage, self._stage_at = 0, actions
             return None
@@ -100,17 +115,17 @@ class Watchdog:
                        "press_buttons or wait now, through tool calling (not written as text).")  # fmt: skip
         return Alarm(self.stage, IDLE, message)
 
-    def _alarm(self, actions: int) -> tuple[str | None, str]:
+    def _alarm(self, actions: int, clock: int, off_map: bool) -> tuple[str | None, str]:
         cfg = self.cfg
-        still = actions - self._position_since
-        if still >= cfg.same_position_actions:
+        still = clock - self._position_since
+        if not off_map and still >= cfg.same_position_actions:
             return "same_position", (
                 f"you have been at the same place ({_show(self._position)}) for {still} actions; what you are "
                 "doing is not working. Try something different."
             )
-        spanned = actions - self._recent[0][0] if self._recent else 0
+        spanned = clock - self._recent[0][0] if self._recent else 0
         places = len(self._places)
-        if spanned >= cfg.loop_actions - 1 and places <= cfg.loop_positions:
+        if not off_map and spanned >= cfg.loop_actions - 1 and places <= cfg.loop_positions:
             return "loop", (
                 f"you have moved between the same {places} places for the last {spanned} actions. Break the "
                 "loop: go somewhere new or try another kind of action."

@@ -8,7 +8,10 @@ import re
 import tomllib
 from typing import Any, NoReturn
 
+from pydantic import ValidationError
+
 from animus.errors import ProfileError
+from animus.games.defaults import DEFAULTABLE, Defaults
 from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
 from animus.games.fields import CHARSETS, FIELD_TYPES, MAX_SIZE, Field
 from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section
@@ -19,7 +22,7 @@ from animus.games.template import Part, TemplateError, parse_template
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
-_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog"}
+_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults"}
 DOCS = "see docs/profiles.md"
 
 
@@ -70,14 +73,14 @@ class _Loader:
             self.fail(f"{key!r} in [{where}] is {value}, it must be from {low} to {high}")
         return value
 
-    def expr(self, text: Any, names: set[str], what: str) -> Evaluator:
+    def expr(self, text: Any, names: set[str], what: str, key: str = "when") -> Evaluator:
         if not isinstance(text, str):
-            self.fail(f"{what}: 'when' must be a string, not {text!r}")
+            self.fail(f"{what}: {key!r} must be a string, not {text!r}")
         try:
             return compile_expr(text, names)
         except ExprError as exc:
             self.fail(
-                f"{what}: when = {_shown(text)} is rejected: {exc.reason} (at {_shown(exc.part)})",
+                f"{what}: {key} = {_shown(text)} is rejected: {exc.reason} (at {_shown(exc.part)})",
                 "allowed are field names, integers, comparisons, and/or/not, & | ^ ~ << >> + -, bit(x, n) and "
                 f"popcount(x) ({DOCS})",
             )
@@ -138,17 +141,20 @@ def parse_profile(source: str, path: str) -> Profile:
         when = ld.expr(sec.get("when"), numeric, f"[[{where}]]")
         sections.append(Section(when, ld.template(sec.get("template"), where, names, mapped)))
 
-    position = None
+    position, overworld = None, None
     if "position" in data:
         pos = ld.table(data, "position", "position")
-        ld.keys(pos, "position", {"fields"})
+        ld.keys(pos, "position", {"fields", "overworld"})
         position = ld.str_list(pos, "fields", "position")
         for n in position:
             if n not in names and n != SCREEN:
                 ld.fail(f"[position] names {n!r}, which is not a field", "use field names or 'screen'")
+        if "overworld" in pos:
+            overworld = ld.expr(pos["overworld"], numeric, "[position]", "overworld")
 
     tiles = _tiles(ld, data["tiles"], numeric) if "tiles" in data else None
     dialog = _dialog(ld, data["dialog"]) if "dialog" in data else None
+    defaults = _defaults(ld, data["defaults"]) if "defaults" in data else {}
     return Profile(
         id=pid,
         name=ld.get(game, "name", "game", str),
@@ -160,8 +166,10 @@ def parse_profile(source: str, path: str) -> Profile:
         template=template,
         sections=tuple(sections),
         position=position,
+        overworld=overworld,
         tiles=tiles,
         dialog=dialog,
+        defaults=defaults,
         source=source,
         content_hash=hashlib.sha256(source.encode()).hexdigest(),
         path=path,
@@ -290,3 +298,45 @@ def _dialog(ld: _Loader, table: Any) -> Dialog:
         ld.fail("[dialog] rows or markers reach past 0xFFFF")
     hint = ld.get(table, "hint", "dialog", str, "")
     return Dialog(address, stride, tuple(rows), column, width, charset, tuple(tuple(m) for m in markers), hint)
+
+
+def _defaults(ld: _Loader, table: Any) -> Defaults:
+    """`[defaults]`: per-game values of the config keys in `DEFAULTABLE`, checked with the config's own bounds."""
+    allowed = ", ".join(f"{section}.{key}" for section, (_, keys) in DEFAULTABLE.items() for key in keys)
+    if not isinstance(table, dict):
+        ld.fail("[defaults] must be a table", f"write [defaults] with keys such as tools.hold_frames = 10 ({DOCS})")
+    out: dict[str, dict[str, int]] = {}
+    for section, values in table.items():
+        if section not in DEFAULTABLE or not isinstance(values, dict):
+            ld.fail(
+                f"[defaults] cannot set {section!r}",
+                f"a profile sets defaults only for {allowed}, written unquoted (tools.hold_frames = 10)",
+            )
+        kind, keys = DEFAULTABLE[section]
+        for key in values:
+            if key not in keys:
+                ld.fail(
+                    f"[defaults] cannot set {section}.{key}",
+                    f"a profile sets defaults only for {allowed}; set {section}.{key} in your config or with --set",
+                )
+        try:
+            kind.model_validate(values, strict=True)
+        except ValidationError as exc:
+            key = str(exc.errors()[0]["loc"][0])
+            ld.fail(
+                f"[defaults] {section}.{key} = {values[key]!r} is not allowed",
+                f"use {_accepted(kind, key)}, as the config's {section}.{key} accepts",
+            )
+        out[section] = dict(values)
+    return out
+
+
+def _accepted(kind: Any, key: str) -> str:
+    """The integers config field `key` of `kind` accepts, in words: "an integer from 1 to 60"."""
+    low = high = None
+    for rule in kind.model_fields[key].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    if low is not None and high is not None:
+        return f"an integer from {low} to {high}"
+    return f"an integer of at least {low}" if low is not None else "an integer"

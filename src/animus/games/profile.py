@@ -19,6 +19,9 @@ from animus.games.template import Part, render
 SPECIALS = ("tilemap", "around", "screen")
 SCREEN = "screen"
 SCREENS_SEEN = "screens_seen"
+# The position while the profile's `[position] overworld` does not hold (a battle, a menu, a text box): the
+# watchdog holds its position clocks for it (`animus.agent.watchdog`). Stored as [] in a step's state JSON.
+OFF_MAP: tuple[()] = ()
 # Reads of fields closer than this are merged into one memory read, since each read has a fixed cost.
 _SPAN_GAP = 64
 
@@ -52,6 +55,8 @@ class Profile:
         source: str,
         content_hash: str,
         path: str,
+        overworld: Evaluator | None = None,
+        defaults: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
         self.id = id
         self.name = name
@@ -63,6 +68,9 @@ class Profile:
         self.path = path
         self.fields = fields
         self.position_fields = position
+        self.overworld = overworld
+        # Per-game defaults of config keys, under the user's settings (`animus.games.defaults`).
+        self.defaults: Mapping[str, Mapping[str, int]] = defaults or {}
         self.tiles = tiles
         self.dialog = dialog
         self._checks = milestones
@@ -86,6 +94,8 @@ class Profile:
         position = None
         if self.position_fields is not None:
             position = tuple(screen if n == SCREEN else values[n] for n in self.position_fields)
+            if self.overworld is not None and not self.overworld(values):
+                position = OFF_MAP
         return GameState(
             values=tuple(values.items()),
             text=self._text(values, tiles, dialog, screen),
