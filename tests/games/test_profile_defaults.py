@@ -253,3 +253,33 @@ def test_watchdog_ignores_the_title_screen_with_a_mode_and_resume_keeps_it_all(t
     assert run_animus("run", *args, "--set", "tools.hold_frames=6").returncode == 0
     assert uncut == watchdog_events(tmp_path, "whole"), "resume rebuilds the held clocks"
     assert uncut[0][0] >= 41
+
+
+def test_a_fleet_run_takes_the_profile_defaults_under_its_plan(tmp_path: Path) -> None:
+    from tests.fleet.helpers import fleet, write_plan
+
+    custom = profile_file(tmp_path)
+    moves = script(tmp_path, ["start"] + ["down"] * 5)
+    plan = write_plan(
+        tmp_path / "plan.toml",
+        f"""
+        seeds = [1]
+        [config]
+        game = "{custom}"
+        [[run]]
+        label = "profile"
+        model = "scripted:{moves}"
+        [[run]]
+        label = "planned"
+        model = "scripted:{moves}"
+        set = {{ "tools.hold_frames" = 6 }}
+        """,
+    )
+    out = fleet(str(plan), "--runs-dir", str(tmp_path / "runs"), "--workers", "2")
+    assert out.returncode == 0, out.stdout + out.stderr
+    profile, timings = played(tmp_path / "runs", "profile-s1")
+    assert (profile["tools"]["hold_frames"], profile["tools"]["wait_frames"]) == (5, 20) and timings == {(5, 20)}
+    planned, timings = played(tmp_path / "runs", "planned-s1")
+    assert (planned["tools"]["hold_frames"], planned["tools"]["wait_frames"]) == (6, 20) and timings == {(6, 20)}
+    again = fleet(str(plan), "--runs-dir", str(tmp_path / "runs"), "--workers", "2")
+    assert again.returncode == 0, again.stdout + again.stderr  # a rerun finds the plan's config, defaults and all

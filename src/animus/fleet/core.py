@@ -103,7 +103,8 @@ class Fleet:
         return Job(
             name=st.run.name,
             runs_dir=str(self.runs_dir.resolve()),
-            config_json=st.run.config.to_json(),
+            # Only the keys the plan set: the worker's start_run then fills the rest, the profile's [defaults] first.
+            config_json=st.run.config.model_dump_json(exclude_unset=True),
             gate=gate,
             cwd=os.getcwd(),
             session=self.session,

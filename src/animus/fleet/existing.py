@@ -24,9 +24,12 @@ from typing import Any, Literal
 
 from animus.config import RunConfig
 from animus.errors import ConfigError, RunError
+from animus.games import load_profile
+from animus.games.defaults import apply_profile_defaults
 from animus.runs.lock import LOCK_NAME, is_locked
 from animus.runs.meta import Budget, RunStatus
 from animus.runs.reader import DB_NAME, RunReader
+from animus.runs.runner import PROFILE_FILE
 
 # What a run directory may hold when its creation was cut short (SQLite's side files, the lock, the profile).
 _CREATION_FILES = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", LOCK_NAME, "profile.toml"}
@@ -98,6 +101,10 @@ def settled(found: Found, budget_steps: int) -> bool:
 
 
 def _check_same_config(run_dir: Path, stored: dict[str, Any], config: RunConfig) -> None:
+    # The run played with the plan's config under its profile's [defaults] (start_run applied them).
+    profile = run_dir / PROFILE_FILE
+    if profile.is_file():
+        config = apply_profile_defaults(config, load_profile(str(profile)))
     wanted = json.loads(config.to_json())
     mine = {k: v for k, v in stored.items() if k != "budget"}
     theirs = {k: v for k, v in wanted.items() if k != "budget"}

@@ -41,7 +41,7 @@ class Job:
 
     name: str
     runs_dir: str  # absolute
-    config_json: str  # the resolved RunConfig
+    config_json: str  # the keys of the run's RunConfig that its plan set
     gate: Gate | None = None
     cwd: str = ""  # the fleet's working directory: relative paths in the config are relative to it
     session: str = ""  # the fleet invocation's id, written to the log's session lines
