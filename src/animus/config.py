@@ -7,15 +7,20 @@ stored in the run, and `animus resume` takes its structural settings from there.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator, model_validator
 
 from animus.errors import ConfigError
+
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110)
+CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|passw|cookie|session|signature", re.IGNORECASE)
+ENV_REFERENCE = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)")  # a header value read from an environment variable
 
 
 class _Section(BaseModel):
@@ -87,11 +92,32 @@ class ModelConfig(_Section):
     grid_overlay: bool = Field(False, description="Draw the 8x8 tile grid with coordinates on the image.")
     cache: bool = Field(True, description="Mark cache breakpoints (prompt caching) where the API supports it.")
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature; none: the API's.")
+    extra_body: dict[str, JsonValue] = Field(
+        default_factory=dict, description="Fields merged into each request's JSON body as they are (server-specific)."
+    )
+    extra_headers: dict[str, str] = Field(
+        default_factory=dict, description='HTTP headers sent with each request; a credential as "env:VARIABLE".'
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _from_name(cls, data: Any) -> Any:
         return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("extra_headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        # The config is stored in the run: a secret written here would be too. A header that looks like a
+        # credential names the environment variable that holds it instead, read only when a request is sent.
+        for name, value in headers.items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"model.extra_headers: {name!r} is not an HTTP header name")
+            if CREDENTIAL_HEADER.search(name) and not ENV_REFERENCE.fullmatch(value):
+                raise ValueError(
+                    f'model.extra_headers.{name} looks like a credential: write it as "env:VARIABLE" and export '
+                    "the value in that variable (secrets are read from the environment and never stored in a run)"
+                )
+        return headers
 
     @field_validator("base_url")
     @classmethod

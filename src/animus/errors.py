@@ -93,7 +93,20 @@ class ContractError(AnimusError):
 
 
 class ContextOverflow(AnimusError):
-    """A request was longer than the model's context window. The loop summarizes its context and asks again."""
+    """A request did not fit the model's context window. The loop fits the session to it and asks again.
+
+    What the server said of the sizes, where its message states them (None where not): `prompt_tokens` of the
+    request, `reply_tokens` it asked for (max_tokens), and the `window` (the model's context length)."""
+
+    def __init__(
+        self,
+        message: str,
+        prompt_tokens: int | None = None,
+        reply_tokens: int | None = None,
+        window: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.prompt_tokens, self.reply_tokens, self.window = prompt_tokens, reply_tokens, window
 
 
 class ModelInterrupted(BaseException):

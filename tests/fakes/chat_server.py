@@ -17,6 +17,11 @@ consume the queue. A missing or wrong `Authorization: Bearer` key is a 401 `inva
 also recorded in `.violations`. A prompt larger than `context_window` answers 400
 `context_length_exceeded` as the real API does: not a violation, and the queue is not consumed.
 
+`flavor` makes it answer as vLLM, llama-server or Ollama do where they differ from OpenAI (see
+`chat_flavors`): their context errors and silent truncation, their refusals of images, tools, unknown
+models and parameters, and `GET /v1/models`. Such refusals are not violations either and consume
+nothing. `.headers` keeps every POST's headers (names in lower case).
+
 Usage is a deterministic heuristic: ceil(characters / 3.5) over the request's strings (tools as
 JSON, image data excluded) plus ceil(width * height / 750) per PNG image. Prefix caching works like
 OpenAI's: the longest prefix (tools + messages[:k]) already seen in an earlier answered request,
@@ -32,6 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.fakes.chat_flavors import Flavor
 from tests.fakes.chat_replies import (
     CACHE_MIN_TOKENS,
     CACHE_STEP_TOKENS,
@@ -79,10 +85,18 @@ class FakeChatServer(FakeServer[Scripted]):
         api_key: str | None = None,
         default: Callable[[dict[str, Any]], Scripted] | None = None,
         context_window: int = CONTEXT_WINDOW,
+        flavor: str | Flavor = "openai",
     ) -> None:
         super().__init__(replies, api_key, default)
-        self.context_window = context_window
+        self.flavor = flavor if isinstance(flavor, Flavor) else Flavor(flavor, window=context_window)
+        self.context_window = self.flavor.window
+        self.truncated = 0  # requests Ollama's way cut short
         self._prefixes: set[str] = set()
+
+    def handle_get(self, path: str) -> Answer | None:
+        if path == "/v1/models" and self.flavor.lists_models:
+            return 200, self.flavor.models_list("fake-model"), {}
+        return None
 
     def not_found(self, method: str, path: str) -> dict[str, Any]:
         return _error(f"Invalid URL ({method} {path})", "invalid_request_error", None)
@@ -95,12 +109,15 @@ class FakeChatServer(FakeServer[Scripted]):
             except ValueError:
                 body = None
             self.requests.append(body)
+            self.headers.append(headers)
             auth = headers.get("authorization", "")
             key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
             if not key:
-                return self._refuse(401, "invalid_api_key", "You didn't provide an API key (Authorization: Bearer).")
+                self.violations.append("no key")
+                return self.flavor.bad_key("You didn't provide an API key (Authorization: Bearer).")
             if self.api_key and key != self.api_key:
-                return self._refuse(401, "invalid_api_key", f"Incorrect API key provided: {key[:3]}...{key[-4:]}.")
+                self.violations.append("wrong key")
+                return self.flavor.bad_key(f"Incorrect API key provided: {key[:3]}...{key[-4:]}.")
             if not isinstance(body, dict):
                 return self._refuse(400, "body", "body: We could not parse the JSON body of your request.")
             try:
@@ -108,12 +125,12 @@ class FakeChatServer(FakeServer[Scripted]):
             except Violation as exc:
                 return self._refuse(400, exc.rule, str(exc))
             sizes = prefixes(body)
-            if sizes[-1][1] > self.context_window:
-                message = (
-                    f"This model's maximum context length is {self.context_window} tokens. "
-                    f"However, your messages resulted in {sizes[-1][1]} tokens."
-                )
-                return 400, _error(message, "invalid_request_error", "context_length_exceeded", "messages"), {}
+            refused = self.flavor.refusal(body, sizes[-1][1], _has_image(body))
+            if refused is not None:
+                return refused
+            if self.flavor.truncates(sizes[-1][1]):
+                body, sizes = _truncated(body, self.flavor.window)
+                self.truncated += 1
             item = self.queue.pop(0) if self.queue else self.default(body) if self.default else _compliant(body)
             if isinstance(item, DropConnection):
                 return 0, None, {}
@@ -172,6 +189,28 @@ class FakeChatServer(FakeServer[Scripted]):
 
 def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _has_image(body: dict[str, Any]) -> bool:
+    return any(
+        isinstance(part, dict) and part.get("type") == "image_url"
+        for message in body["messages"]
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+    )
+
+
+def _truncated(body: dict[str, Any], window: int) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """`body` cut as Ollama's chatPrompt cuts it: the oldest messages but system ones and the last are dropped
+    until the prompt fits `window` (or only those are left); with its prefixes."""
+    messages = list(body["messages"])
+    while True:
+        cut = {**body, "messages": messages}
+        sizes = prefixes(cut)
+        droppable = [i for i, m in enumerate(messages[:-1]) if m.get("role") != "system"]
+        if sizes[-1][1] <= window or not droppable:
+            return cut, sizes
+        del messages[droppable[0]]
 
 
 def _compliant(body: dict[str, Any]) -> Scripted:

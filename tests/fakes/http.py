@@ -46,6 +46,7 @@ class FakeServer(Generic[Item]):
         self.api_key = api_key  # None: any non-empty key is accepted
         self.default = default
         self.requests: list[Any] = []  # every parsed body, valid or not (None if not JSON)
+        self.headers: list[dict[str, str]] = []  # every POST's headers, names in lower case (the subclass keeps them)
         self.responses: list[dict[str, Any]] = []  # every 200 body
         self.violations: list[str] = []
         self.delay = 0.0  # seconds each POST is held before it is answered, so that overlaps can be seen
@@ -86,6 +87,10 @@ class FakeServer(Generic[Item]):
     def not_found(self, method: str, path: str) -> dict[str, Any]:
         raise NotImplementedError
 
+    def handle_get(self, path: str) -> Answer | None:
+        """The answer to `GET path`, or None for a 404."""
+        return None
+
 
 def _handler_for(server: FakeServer[Any]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -116,7 +121,11 @@ def _handler_for(server: FakeServer[Any]) -> type[BaseHTTPRequestHandler]:
             self._send(status, body, extra)
 
         def do_GET(self) -> None:
-            self._send(404, server.not_found(self.command, self.path), {})
+            answer = server.handle_get(self.path.split("?")[0])
+            if answer is None:
+                self._send(404, server.not_found(self.command, self.path), {})
+            else:
+                self._send(*answer)  # type: ignore[arg-type]
 
         def _send(self, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
             data = json.dumps(body).encode()

@@ -96,6 +96,7 @@ class FakeMessagesServer(FakeServer[Scripted]):
             except ValueError:
                 body = None
             self.requests.append(body)
+            self.headers.append(headers)
             key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
             if not key or (self.api_key and key != self.api_key):
                 return self._refuse(401, "authentication_error", "x-api-key: invalid or missing API key")

@@ -23,7 +23,11 @@ from typing import TYPE_CHECKING
 from animus import notify
 from animus.agent.types import Reply, Request, Turn
 from animus.errors import ModelInterrupted, StopRun
+from animus.memory.tokens import round_context
 from animus.runs.rows import ModelCallRow
+
+CUT_CALLS_TO_WARN = 3  # requests in a row that look cut by the server before the warning
+CUT_WARNING = "(prompts cut)"  # its key in the caller's `warned` set: once per run session
 
 if TYPE_CHECKING:
     from animus.agent.models import Model
@@ -48,7 +52,7 @@ class ModelCaller:
         self.resume_step = resume_step
         self.in_flight = False  # a model call is under way: a signal may abandon it (see runner)
         self.gate = gate  # entered around each model call when set (a fleet's shared limits, from its Rig)
-        self.warned = warned if warned is not None else set()  # models warned of having no price
+        self.warned = warned if warned is not None else set()  # warnings given once a session
 
     def call(
         self, request: Request, delta: Sequence[Turn], context_tokens: int, loop: LoopState, timing: Timing
@@ -85,6 +89,17 @@ class ModelCaller:
         else:
             counters.cost += cost
         loop.estimator.calibrate(context_tokens, reported_input(reply))
+        if loop.estimator.cut_calls >= CUT_CALLS_TO_WARN and CUT_WARNING not in self.warned:
+            self.warned.add(CUT_WARNING)
+            reported = reported_input(reply)
+            notify.warn(
+                f"the server reported {reported} input tokens for a request of about {context_tokens}, "
+                f"{CUT_CALLS_TO_WARN} requests in a row: it seems to cut prompts at a context of "
+                f"{round_context(reported)} tokens without an error (as Ollama does at its num_ctx), so the model "
+                "sees only part of its memory. Raise the server's context (Ollama: PARAMETER num_ctx 32768 in a "
+                "Modelfile, or OLLAMA_CONTEXT_LENGTH=32768 for ollama serve) or lower memory.context_tokens; these "
+                "calls are left out of the token estimates' calibration"
+            )
         blobs = []
         if request.image_png is not None:
             blobs.append((hashlib.sha256(request.image_png).hexdigest(), "image/png", request.image_png))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from animus import notify
-from animus.agent import prompts, tools
+from animus.agent import prompts, tools, window
 from animus.agent.calls import ModelCaller
 from animus.agent.state import Counters, LoopState, Rig, Timing
 from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
@@ -45,8 +45,6 @@ __all__ = ["Agent", "Parts"]
 # Lower means fewer summaries and smaller requests, but fewer verbatim turns right after one; with prompt caching,
 # 0.4 cost 11% less per action than 0.6 in bench/tokens.py (each summary rewrites the cache of what it keeps).
 REFILL_SHARE = 0.4
-# After the model reports a context overflow, the session's context budget shrinks to this share of itself.
-OVERFLOW_SHRINK = 0.6
 
 
 @dataclass
@@ -158,13 +156,8 @@ class Agent:
                 request = self.request("act", obs.step, self.system, (*context.turns, user), png)
                 reply = self.ask(request, [user], len(context.turns))
                 break
-            except ContextOverflow as exc:  # the model's window is smaller than memory.context_tokens
-                if force and not folded:
-                    raise StopRun("error", f"{exc}; nothing left to summarize: lower memory.context_tokens") from None
-                self.p.context_tokens = max(1000, int(self.p.context_tokens * OVERFLOW_SHRINK))
-                notify.warn(f"{exc}; the context budget is now {self.p.context_tokens} tokens for this session "
-                            "(set memory.context_tokens lower for new runs)")  # fmt: skip
-                force = True
+            except ContextOverflow as exc:  # the model's window is smaller than the request and its reply limit
+                force = window.on_overflow(self.p, exc, force, folded)
         context.add(user, reply)
         return reply
 
@@ -338,6 +331,7 @@ class Agent:
             tools=self.tool_specs,
             thinking=self.thinking,
             image_png=png,
+            max_tokens=self.p.max_tokens,
         )
 
     def ask(self, request: Request, delta: Sequence[Turn], from_context: int) -> Reply:

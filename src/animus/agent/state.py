@@ -5,7 +5,7 @@ An `Agent` is built in one way only, `Agent(rig, loop)`:
   recorder, the config and the model (plus how a session calls it: the step whose stored replies a resume reuses,
   a fleet's gate, the models already warned of). Each session, and each best-of-N branch, has its own, except
   what a run's branches share with its own rig: the profile, the fleet's gate (its limits hold for every branch)
-  and the `warned` set (a model without a price is warned of once per session).
+  and the `warned` set (a model without a price, or prompts the server cuts, are warned of once per session).
 - `LoopState` is everything the loop carries from one step to the next. It comes from exactly three places: a new
   run (`LoopState.new`), a resume (`animus.runs.rebuild.loop_state`, from the store's rows only) and a best-of-N
   fork (`LoopState.copy`, a deep copy of the main agent's); a fork's winner goes back through `Agent.take`.
@@ -143,6 +143,7 @@ class LoopState:
     counters: Counters
     alarm: Alarm | None  # the watchdog's alarm after the last step
     context_tokens: int  # the context budget: memory.context_tokens, lowered for a session if the model overflows
+    max_tokens: int  # the largest reply: model.max_tokens, lowered for a session to fit the model's context window
 
     @classmethod
     def new(cls, gb: GameBoy, profile: Profile, config: RunConfig) -> LoopState:
@@ -158,6 +159,7 @@ class LoopState:
             counters=Counters(),
             alarm=None,
             context_tokens=config.memory.context_tokens,
+            max_tokens=config.model.max_tokens,
         )
 
     def pieces(self) -> dict[str, Any]:
@@ -182,4 +184,4 @@ class Rig:
     model: Model
     resume_step: int | None = None  # a resumed session's first step: replies stored for it are used again
     gate: Gate | None = None  # a fleet's, shared by a run's branches; a branch's also checks its fork's `Spend`
-    warned: set[str] = field(default_factory=set)  # models warned of having no price; shared by a run's branches
+    warned: set[str] = field(default_factory=set)  # warnings given once a session; a run's branches share it

@@ -249,3 +249,4 @@ class Request:
     tools: tuple[ToolSpec, ...]
     thinking: Thinking = field(default_factory=Thinking)
     image_png: bytes | None = None
+    max_tokens: int | None = None  # the largest reply for this session; None: the config's model.max_tokens

@@ -6,6 +6,11 @@ it back (`for_config`). It then scales by a calibration factor learnt from the `
 (input tokens reported vs estimated). Models that report no usage (the mock) leave the factor at 1, so their
 estimates are deterministic.
 An estimator prices turns one at a time (the context caches each turn's size) plus the fixed part of a request.
+
+A server that cuts prompts without an error (Ollama at its `num_ctx`) reports far fewer input tokens than were sent.
+Calibrating on such calls would teach the estimator that prompts are tiny, and the context would then grow until
+every request is cut. So a call that `may_be_cut` is not calibrated on, and `cut_calls` counts the calls in a row
+that `looks_cut` (the caller warns; `calls.CUT_CALLS_TO_WARN`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,32 @@ if TYPE_CHECKING:
 
 SCREEN = (160, 144)
 IMAGE_PIXELS = SCREEN[0] * SCREEN[1]
+SMALLEST_CUT = 2048  # the smallest context size (a power of two) a server is taken to cut prompts at
+CUT_RATIO = 0.5  # a cut call is counted when its report is also under this share of its estimate
+
+
+def round_context(reported: int) -> int:
+    """The smallest power of two at or above `reported`: the context size a cut prompt is at or under."""
+    return 1 << max(0, reported - 1).bit_length()
+
+
+def may_be_cut(estimated: int, reported: int) -> bool:
+    """Whether a prompt estimated at `estimated` tokens and reported as `reported` may have been cut at a round
+    context size: the report is at or under a power of two of at least `SMALLEST_CUT` (Ollama's defaults are 2048
+    and 4096) that the estimate exceeds. A prompt that really is near such a size is then left out of calibration
+    for a few calls, which costs nothing; a cut one would have dragged every estimate down with it."""
+    size = round_context(reported)
+    return size >= SMALLEST_CUT and estimated > size
+
+
+def looks_cut(estimated: int, reported: int) -> bool:
+    """Whether the call `may_be_cut` and its report is far below its estimate (under `CUT_RATIO` of it)."""
+    return may_be_cut(estimated, reported) and reported < CUT_RATIO * estimated
 
 
 class TokenEstimator(Protocol):
     scale: float
+    cut_calls: int  # calls in a row that `looks_cut` (not calibrated on)
 
     def turn(self, turn: Turn) -> float:
         """Uncalibrated tokens of one turn."""
@@ -51,6 +78,7 @@ class HeuristicEstimator:
         self.image_pixels = image_pixels  # of one image as it is sent
         self.resends_thinking = resends_thinking  # whether a request carries the thinking of earlier turns
         self.scale = 1.0
+        self.cut_calls = 0
         self._samples = 0
         self._tools: tuple[ToolSpec, ...] | None = None  # the specs last priced, and their size
         self._tool_chars = 0
@@ -77,8 +105,12 @@ class HeuristicEstimator:
         return chars / self.chars_per_token + images * self.image_pixels / self.pixels_per_token
 
     def calibrate(self, estimated: int, reported_input: int) -> None:
-        """Fold one call's reported input tokens into the factor (ignored when either side is 0)."""
+        """Fold one call's reported input tokens into the factor (ignored when either side is 0, and for a call
+        that `may_be_cut`); count the calls in a row that `looks_cut` in `cut_calls`."""
         if estimated <= 0 or reported_input <= 0:
+            return
+        self.cut_calls = self.cut_calls + 1 if looks_cut(estimated, reported_input) else 0
+        if may_be_cut(estimated, reported_input):
             return
         ratio = reported_input * self.scale / estimated
         self._samples += 1

@@ -48,6 +48,7 @@ def loop_state(store: RunReader, gb: GameBoy, profile: Profile, config: RunConfi
         counters=counters(store, last),
         alarm=alarm,
         context_tokens=config.memory.context_tokens,
+        max_tokens=config.model.max_tokens,
     )
 
 

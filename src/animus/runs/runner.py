@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from animus import __version__, faults, notify
-from animus.agent import prompts
+from animus.agent import prompts, window
 from animus.agent.loop import Agent
 from animus.agent.models import Model, check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
@@ -33,6 +33,7 @@ from animus.config import RunConfig, stored_config
 from animus.emulator import bundled_rom, read_rom
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
 from animus.games import choose_profile, load_profile
+from animus.games.defaults import apply_profile_defaults
 from animus.runs import digests, health, rebuild
 from animus.runs.lock import is_locked
 from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
@@ -92,6 +93,9 @@ def start_run(
     profile, notice = choose_profile(rom.title, rom.sha256, config.game)
     if notice:
         notify.notice(notice)
+    # The game's [defaults] under the user's settings: the effective config, stored in the meta, is what a resume
+    # and the model's tools play with.
+    config = apply_profile_defaults(config, profile)
     check_spec(config.model.name)
     create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
     model = model if model is not None else create_model(config.model.name, config)
@@ -198,6 +202,7 @@ def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) ->
     store.space.check()
     with _graceful_signals(agent):
         try:
+            window.fit_session(agent.p, agent.p.caller.model)  # once a session: branches copy what it fitted
             if agent.config.branching.branches > 1:
                 from animus.agent import branching
 

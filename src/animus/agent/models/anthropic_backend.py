@@ -24,6 +24,7 @@ from animus.agent.models.remote import (
     RetryPolicy,
     as_json,
     call_with_retries,
+    extra_headers,
     malformed,
     prepare_png,
     require,
@@ -59,7 +60,10 @@ class AnthropicModel:
         self.policy = RetryPolicy.from_config(config.model)
         # The SDK reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL itself; its own retries are off (ours are on).
         self.client = self.sdk.Anthropic(
-            base_url=config.model.base_url, timeout=config.model.timeout_seconds, max_retries=0
+            base_url=config.model.base_url,
+            timeout=config.model.timeout_seconds,
+            max_retries=0,
+            default_headers=extra_headers(config.model) or None,
         )
         self.warned_unsigned = False  # one warning per run session (one model per session)
 
@@ -90,9 +94,10 @@ class AnthropicModel:
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
         # SDK 1.0 dropped the sampling parameters from `create`'s signature; the API still takes them (on models
-        # that sample), so they travel in `extra_body`, which the SDK merges into the JSON as it is.
+        # that sample), so they travel in `extra_body`, which the SDK merges into the JSON as it is, and so does
+        # model.extra_body, last.
         kwargs = {k: v for k, v in body.items() if k not in SAMPLING}
-        extra = {k: v for k, v in body.items() if k in SAMPLING}
+        extra = {k: v for k, v in body.items() if k in SAMPLING} | self.cfg.extra_body
         if extra:
             kwargs["extra_body"] = extra
         create = self.client.messages.create

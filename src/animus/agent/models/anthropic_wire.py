@@ -66,7 +66,7 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
         system.append({"type": "text", "text": memory})
     body: JSONDict = {
         "model": model,
-        "max_tokens": cfg.max_tokens,
+        "max_tokens": request.max_tokens or cfg.max_tokens,
         "system": system,
         "tools": [
             {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in request.tools

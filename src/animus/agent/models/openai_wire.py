@@ -41,7 +41,7 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
             *messages(request.messages, image, prompts.note_changes(request.memory)),
         ],
         "tools": [_function(t.name, t.description, t.input_schema) for t in request.tools],
-        ("max_completion_tokens" if official else "max_tokens"): cfg.max_tokens,
+        ("max_completion_tokens" if official else "max_tokens"): request.max_tokens or cfg.max_tokens,
         "seed": request.seed,
     }
     if request.thinking.effort:

@@ -6,7 +6,8 @@ An HTTP failure is triaged by `triage` into one of three outcomes:
 
 - retry: connection errors, timeouts, 408, 409, 429 (rate limits), 5xx and 529 (overloaded), and a reply whose
   body cannot be read as the API's JSON object (cut short, not UTF-8, a proxy's page): a glitch, like a 5xx;
-- overflow: the request is longer than the context window; the loop summarizes and asks again;
+- overflow: the request does not fit the context window (a 400, 413 or 500 that says so); the sizes the message
+  states are parsed (`overflow_sizes`), so the loop can tell a reply limit too large from a prompt too long;
 - stop: 400, 401, 403, 404, 413, any other 4xx, a 429 that reports a spend limit or exhausted quota, and any
   status (a 5xx too) whose text is one of the `KNOWN_ERRORS` (no image support, unknown model, unsupported
   parameter, tool calling not enabled, a bad key). Retrying cannot fix these; the run stops with status `error`
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import random
 import re
 import time
@@ -52,6 +54,50 @@ SPEND_HINTS = (
     "exceeded your current quota",
     "credit balance",
 )
+# How servers state the sizes of a request that did not fit, as (regex, the sizes its groups are), tried in turn on
+# the message; the first match of each size wins.
+_SIZES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # vLLM, vllm/entrypoints/openai/serving_engine.py (_validate_prompt_and_tokenize, v0.4-0.5): "This model's
+    # maximum context length is L tokens. However, you requested T tokens (P in the messages, M in the completion)."
+    (r"\((\d+) in the messages, (\d+) in the completion\)", ("prompt", "reply")),
+    # vLLM, serving_engine.py (_validate_input, ~v0.6-0.15): "'max_tokens' or 'max_completion_tokens' is too large:
+    # M. This model's maximum context length is L tokens and your request has P input tokens (M > L - P)."; the
+    # prompt alone: "... However, your request has P input tokens. Please reduce the length of the input messages."
+    (r"'max_tokens' or 'max_completion_tokens' is too large: (\d+)", ("reply",)),
+    (r"your request has (\d+) input tokens", ("prompt",)),
+    # vLLM, vllm/renderers/params.py (after PR #36197, 2026): "... is L tokens. However, you requested M output
+    # tokens and your prompt contains at least P input tokens, for a total of at least T tokens."
+    (r"requested (\d+) output tokens and your prompt contains at least (\d+) input tokens", ("reply", "prompt")),
+    (r"you passed (\d+) input tokens and requested (\d+) output tokens", ("prompt", "reply")),
+    (r"context length is only (\d+) tokens", ("window",)),
+    (r"maximum context length is (\d+) tokens", ("window",)),
+    # OpenAI: "This model's maximum context length is L tokens. However, your messages resulted in P tokens."
+    (r"your messages resulted in (\d+) tokens", ("prompt",)),
+    # llama.cpp, tools/server/server-context.cpp (update_slots): "request (P tokens) exceeds the available context
+    # size (L tokens), try increasing it", type exceed_context_size_error, with fields n_prompt_tokens and n_ctx.
+    (r"request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)", ("prompt", "window")),
+    # Anthropic (models before stop_reason model_context_window_exceeded): "input length and `max_tokens` exceed
+    # context limit: P + M > L, decrease input length or `max_tokens` and try again".
+    (r"exceed context limit: (\d+) \+ (\d+) > (\d+)", ("prompt", "reply", "window")),
+)
+_SIZE_FIELDS = {"n_prompt_tokens": "prompt", "n_ctx": "window"}  # llama-server's error fields
+
+
+def overflow_sizes(message: str, fields: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """The sizes an overflow error states: any of "prompt" (its tokens), "reply" (the max_tokens asked for) and
+    "window" (the context length), from the message (`_SIZES`) or the error's own fields (llama-server's)."""
+    sizes: dict[str, int] = {}
+    for pattern, names in _SIZES:
+        if (found := re.search(pattern, message.replace(",", ""), re.IGNORECASE)) is not None:
+            for name, value in zip(names, found.groups(), strict=True):
+                sizes.setdefault(name, int(value))
+    for key, name in _SIZE_FIELDS.items():
+        value = (fields or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            sizes.setdefault(name, value)
+    return sizes
+
+
 FIXES = {  # by status alone, when no `KNOWN_ERRORS` row matched
     404: "check the model name and --base-url; a new run is needed to change them",
     413: "the request is too large; start a new run with a lower model.image_scale or memory.context_tokens",
@@ -98,10 +144,11 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "the server takes no images: start a new run with --set model.images=false, or give llama-server --mmproj",
     ),
     # vLLM, vllm/entrypoints/openai/serving_engine.py (_check_model): 404 "The model `X` does not exist.";
-    # Ollama, server/routes.go: 404 'model "X" not found, try pulling it first' (openai/openai.go wraps it).
+    # Ollama, server/routes.go (ChatHandler): 404 "model 'X' not found" (before v0.12: 'model "X" not found, try
+    # pulling it first'), which openai/openai.go (NewError) wraps as not_found_error.
     KnownError(
         "unknown model",
-        ("does not exist", "not found, try pulling it first", "model_not_found"),
+        ("does not exist", "' not found", '" not found', "model_not_found"),
         "check the model name: the server has no model {name} (on Ollama: ollama pull {name}); "
         "a new run is needed to change it",
         statuses=(400, 404),
@@ -171,6 +218,20 @@ def as_json(response: object, exclude_none: bool = False) -> dict[str, Any]:
     return data
 
 
+def extra_headers(model: ModelConfig) -> dict[str, str]:
+    """`model.extra_headers` as sent: an "env:VARIABLE" value read from the environment (`ModelError` if unset).
+    The values are held only in memory: the stored config keeps the variable's name."""
+    from animus.config import ENV_REFERENCE
+
+    headers = {}
+    for name, value in model.extra_headers.items():
+        ref = ENV_REFERENCE.fullmatch(value)
+        if ref is not None and not (value := os.environ.get(ref.group(1), "")):
+            raise ModelError(f"model.extra_headers.{name} is read from ${ref.group(1)}, which is not set: export it")
+        headers[name] = value
+    return headers
+
+
 def require(module: str, extra: str) -> ModuleType:
     """Import an optional SDK, or raise `ModelError` naming the extra that installs it."""
     try:
@@ -186,16 +247,25 @@ class Failure:
     action: Literal["retry", "overflow", "stop"]
     reason: str
     retry_after: float | None = None  # seconds the server asked us to wait
+    sizes: Mapping[str, int] | None = None  # of an overflow: what `overflow_sizes` found
 
 
-def triage(status: int | None, message: str, headers: Mapping[str, str] | None = None, code: str = "") -> Failure:
-    """Classify an HTTP failure. `status` None means no response (connection dropped, timeout)."""
+def triage(
+    status: int | None,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    code: str = "",
+    fields: Mapping[str, Any] | None = None,
+) -> Failure:
+    """Classify an HTTP failure. `status` None means no response (connection dropped, timeout); `fields` are the
+    error object's other fields, where a server states sizes there."""
     text = f"{code} {message}".lower()
     if status is None:
         return Failure("retry", f"no response ({message})")
     reason = f"HTTP {status}: {message}"
-    if any(h in text for h in OVERFLOW_HINTS) and status in (400, 413):
-        return Failure("overflow", reason)
+    # llama-server before its exceed_context_size_error (2025) answered an overflow with a 500.
+    if any(h in text for h in OVERFLOW_HINTS) and status in (400, 413, 500):
+        return Failure("overflow", reason, sizes=overflow_sizes(message, fields))
     if status == 429 and any(h in text for h in SPEND_HINTS):
         return Failure("stop", f"{reason} (a spend limit or quota: raise it, then resume the run)")
     if (known := next((k for k in KNOWN_ERRORS if k.matches(status, text)), None)) is not None:
@@ -256,7 +326,10 @@ def call_with_retries(
             if failure is None:
                 raise
         if failure.action == "overflow":
-            raise ContextOverflow(f"{what}: {failure.reason}")
+            sizes = failure.sizes or {}
+            raise ContextOverflow(
+                f"{what}: {failure.reason}", sizes.get("prompt"), sizes.get("reply"), sizes.get("window")
+            )
         if failure.action == "stop":
             raise StopRun("error", f"{what} refused the request: {failure.reason}")
         delay = policy.wait(attempt, failure.retry_after, rng)
