@@ -233,9 +233,10 @@ def test_the_remote_backends_keep_the_structural_rules(backend: str, monkeypatch
     key_var = "ANTHROPIC_API_KEY" if backend == "anthropic" else "OPENAI_API_KEY"
     monkeypatch.setenv(key_var, "sk-check-key")
     with Server(api_key="sk-check-key") as server:
-        config = load_config(overrides={**recorded_config(), "model.base_url": server.url})
-        checked = check_model(f"{backend}:fake-1", config=config, deterministic=False)
+        overrides = {**recorded_config(), "model.base_url": server.url, "model.max_tokens": 3000}
+        checked = check_model(f"{backend}:fake-1", config=load_config(overrides=overrides), deterministic=False)
         assert server.violations == [] and len(server.arrivals) == N
+        assert {body["max_tokens"] for body in server.requests} == {3000}, "the checked config's, not the recording's"
     assert checked.rules == (1, 2, 3, 4, 5) and checked.calls == N and checked.ended == 0
 
 

@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, f
 from animus.errors import ConfigError
 
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110)
-CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|passw|cookie|session|signature", re.IGNORECASE)
+CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|passw|cookie|session|sign|credential|jwt|bearer", re.IGNORECASE)
+# Body fields the wire itself sets: extra_body may add fields, not replace these (the reply limit is fitted to the
+# model's window, and the rest is the request itself).
+RESERVED_BODY = frozenset(
+    {"model", "messages", "system", "tools", "tool_choice", "max_tokens", "max_completion_tokens", "stream"}
+)
 ENV_REFERENCE = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)")  # a header value read from an environment variable
 
 
@@ -103,6 +108,16 @@ class ModelConfig(_Section):
     @classmethod
     def _from_name(cls, data: Any) -> Any:
         return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("extra_body")
+    @classmethod
+    def _check_body(cls, body: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        if taken := sorted(RESERVED_BODY & body.keys()):
+            raise ValueError(
+                f"model.extra_body may not set {', '.join(taken)}: Animus writes those fields itself (set the reply "
+                "limit with model.max_tokens)"
+            )
+        return body
 
     @field_validator("extra_headers")
     @classmethod

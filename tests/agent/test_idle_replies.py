@@ -62,14 +62,23 @@ def test_the_idle_count_survives_a_resume_and_an_action_resets_it(tmp_path: Path
         first = api.run(tmp_path, "r", "--steps", "7", "--set", "model.images=false")
         assert first.returncode == 0, first.stderr
         db = tmp_path / "r" / "run.db"
-        assert meta(db)["status"] == "done"  # its step budget
-        server.add(ToolCall(), *[Text("I am thinking.")] * 20)  # steps 8..: one action, then idle again
+        assert meta(db)["status"] == "done"  # its step budget, in the middle of the idle streak
         resumed = api.animus("resume", str(tmp_path / "r"), "--steps", "100")
-        assert server.violations == []
-    m = meta(db)
-    # 7 idle replies, an action at step 8 (the count starts again), then 15 more: stuck at step 23.
-    assert m["status"] == "stuck" and m["reason"].startswith("the model answered 15 times"), resumed.stderr
-    assert committed_steps(db) == 23
+        assert resumed.returncode == 0, resumed.stderr
+        # The streak goes on across the resume: stuck at step 15, not 7 + 15.
+        m = meta(db)
+        assert (
+            m["status"] == "stuck"
+            and m["reason"].startswith("the model answered 15 times")
+            and m["stuck_at_step"] == 15
+        )
+        server.add(ToolCall(), *[Text("I am thinking.")] * 20)  # steps 16..: one action, then idle again
+        again = api.animus("resume", str(tmp_path / "r"), "--steps", "100")
+        assert again.returncode == 0 and server.violations == [], again.stderr
+    stages = query(db, "SELECT step, kind FROM memory_events WHERE key = 'idle' AND source = 'watchdog' ORDER BY id")
+    assert stages == [(5, "stuck_warn"), (10, "stuck_reflect"), (15, "stuck_stuck"),
+                      (21, "stuck_warn"), (26, "stuck_reflect"), (31, "stuck_stuck")]  # fmt: skip
+    assert meta(db)["stuck_at_step"] == 31 and committed_steps(db) == 31
 
 
 def test_idle_replies_escalate_per_reply_and_clear_on_an_action() -> None:
@@ -78,5 +87,21 @@ def test_idle_replies_escalate_per_reply_and_clear_on_an_action() -> None:
     assert [(a.stage, a.kind) if a else None for a in raised] == [
         None, (1, "idle"), None, (2, "idle"), None, (3, "idle"), None,
     ]  # fmt: skip
+    assert raised[5] is not None and "without calling a tool; does this server support" in raised[5].message
     assert dog.update(1, (1, 2), False) is None and dog.stage == 0, "an action clears the idle alarm"
     assert dog.update(1, (1, 2), False) is None and dog.update(1, (1, 2), False) is not None
+
+
+def test_the_idle_alarm_has_its_own_stages_beside_an_action_alarm() -> None:
+    cfg = WatchdogConfig(same_position_actions=4, escalate_actions=2, idle_replies=2)
+    dog = Watchdog(cfg)
+    alarms = [dog.update(n, (1, 1), False) for n in range(1, 12)]  # standing still: the action alarm's 3 stages
+    assert [a.stage for a in alarms if a] == [1, 2, 3] and dog.stage == 3
+    idle = [dog.update(11, (1, 1), False, tool_calls=1) for _ in range(6)]  # notes only: no game action
+    assert [(a.stage, a.kind) for a in idle if a] == [(1, "idle"), (2, "idle"), (3, "idle")], "not hidden by it"
+    assert idle[-1] is not None and "without a game action" in idle[-1].message, "it did call tools: notes"
+    second = Watchdog(cfg)
+    [second.update(n, (1, 1), False) for n in range(1, 8)]
+    assert second.stage == 2
+    early = [second.update(7, (1, 1), False) for _ in range(2)]
+    assert early[-1] is not None and early[-1].stage == 1, "an action alarm at stage 2 does not raise it early"

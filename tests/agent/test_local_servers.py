@@ -119,6 +119,7 @@ ROWS: list[tuple[str, dict[str, Any], tuple[str, ...], str]] = [
     ("openai-unknown-parameter", {"name": "openai"}, ("--set", "model.extra_body={top_k=20}"), "parameter top_k"),
     ("vllm-tools-off", {"name": "vllm", "tools": False}, (), "--enable-auto-tool-choice --tool-call-parser"),
     ("llama-tools-off", {"name": "llama-server", "tools": False}, (), "restart llama-server with --jinja"),
+    ("ollama-no-tools", {"name": "ollama", "tools": False}, (), "this model cannot call tools"),
     ("llama-bad-key", {"name": "llama-server"}, ("--key", "sk-wrong"), "check the API key"),
 ]
 
@@ -181,6 +182,7 @@ def test_extra_body_and_headers_reach_the_server_and_no_secret_is_stored(tmp_pat
         ('model.extra_headers={Authorization="Bearer sk-1"}', 'looks like a credential: write it as "env:VARIABLE"'),
         ('model.extra_headers={X-Api-Key="env:NOT_SET_ANYWHERE"}', "$NOT_SET_ANYWHERE, which is not set"),
         ("model.extra_body={when=1979-05-27T07:32:00Z}", "model.extra_body.when: input was not a valid JSON value"),
+        ("model.extra_body={max_tokens=100}", "model.extra_body may not set max_tokens"),
     ],
 )
 def test_bad_extra_fields_are_one_line_and_exit_2(tmp_path: Path, setting: str, words: str) -> None:

@@ -157,7 +157,7 @@ class Agent:
                 reply = self.ask(request, [user], len(context.turns))
                 break
             except ContextOverflow as exc:  # the model's window is smaller than the request and its reply limit
-                force = window.on_overflow(self.p, exc, force, folded)
+                force = window.on_overflow(self.p, exc, force, folded, window.reply_floor(self.config))
         context.add(user, reply)
         return reply
 
@@ -177,12 +177,11 @@ class Agent:
         p.state = p.profile.read(p.gb)
         new = p.tracker.update(p.state)
         c.actions += executed.actions
-        for result in executed.results:
-            c.bad_streak = c.bad_streak + 1 if result.is_error else 0
+        c.bad_streak = tools.bad_streak(c.bad_streak, executed.results)
         milestones = [self._milestone_row(m, step) for m in new]
         if new:
             c.actions_at_milestone = c.actions
-        p.alarm = p.watchdog.update(c.actions, p.state.position, bool(new))
+        p.alarm = p.watchdog.update(c.actions, p.state.position, bool(new), tools.calls_made(executed.results))
         if p.alarm is not None:
             self._events.append(MemoryEvent.watchdog(step, p.alarm.name, p.alarm.kind, p.alarm.message))
         self._events += executed.events

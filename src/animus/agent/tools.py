@@ -157,6 +157,20 @@ def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int
     return Executed(tuple(results), tuple(ops), actions, tuple(events))
 
 
+def calls_made(results: Sequence[ToolResult]) -> int:
+    """How many of a step's `results` answer a call the model made (not the answer to a call written as text)."""
+    return sum(r.call_id != TEXT_CALL_ID for r in results)
+
+
+def bad_streak(streak: int, results: Sequence[ToolResult]) -> int:
+    """The bad-call streak after a step's `results`: one more per bad call, 0 after a good one; the answer to a call
+    written as text is no call and changes nothing (the watchdog's idle alarm counts those replies)."""
+    for result in results:
+        if result.call_id != TEXT_CALL_ID:
+            streak = streak + 1 if result.is_error else 0
+    return streak
+
+
 def written_call(text: str) -> str | None:
     """The start of a tool call written as text in `text` (at most 60 characters), or None."""
     found = _WRITTEN_CALL.search(text)

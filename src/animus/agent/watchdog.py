@@ -7,8 +7,9 @@ Three alarms, all counted in actions:
 - `no_milestone`: no new milestone for `no_milestone_actions`.
 One alarm is counted in replies, since it is about replies that take no action: `idle`, `idle_replies` replies in
 a row without a game action (a model that writes its calls as text, or keeps ending its turn) raises one stage per
-`idle_replies` replies. Its last stage always stops the run (the loop sees `kind == "idle"`): such a run would burn
-its whole budget without playing.
+`idle_replies` replies. Its stages are its own, apart from the action alarms' (one of those at its last stage must
+not hide it, nor one at its second raise it early), and its last stage always stops the run (the loop sees
+`kind == "idle"`): such a run would burn its whole budget without playing.
 While an alarm holds, the watchdog escalates one stage every `escalate_actions`: 1 warn (a notice in the next
 observation), 2 reflect (the loop asks the model for a reflection), 3 stuck (the run is marked stuck and, if
 configured, stops). A new milestone, or the alarm clearing, resets it to stage 0.
@@ -60,17 +61,19 @@ class Watchdog:
         self._stage_at = 0  # actions when the current stage was reached
         self._actions = 0  # actions after the last update: a step that adds none is an idle reply
         self._idle_replies = 0  # idle replies in a row
+        self._idle_called = False  # whether one of them made a tool call (a note, a bad call)
         self._held = 0  # actions of steps off the map (OFF_MAP): the position clocks do not count them
 
-    def update(self, actions: int, position: object, new_milestone: bool) -> Alarm | None:
-        """Record the state after a step; return an `Alarm` if this step escalates to a new stage."""
+    def update(self, actions: int, position: object, new_milestone: bool, tool_calls: int = 0) -> Alarm | None:
+        """Record the state after a step (its reply made `tool_calls` calls); return an `Alarm` if this step
+        escalates to a new stage."""
         cfg = self.cfg
         # Without an action no frame passed: position and milestones are as they were, so only the idle count moves.
         spent = actions - self._actions
         idle, self._actions = actions == self._actions and not new_milestone, actions
         if idle:
-            return self._idle()
-        self._idle_replies = 0
+            return self._idle(tool_calls)
+        self._idle_replies, self._idle_called = 0, False
         off_map = position == OFF_MAP
         if off_map:
             self._held += spent
@@ -101,19 +104,24 @@ class Watchdog:
             return Alarm(self.stage, kind, message)
         return None
 
-    def _idle(self) -> Alarm | None:
+    def _idle(self, tool_calls: int) -> Alarm | None:
+        """One more reply without a game action: the idle alarm's stage n at n * `idle_replies` of them."""
         self._idle_replies += 1
-        n = self._idle_replies
-        if n % self.cfg.idle_replies or self.stage >= 3:
+        self._idle_called = self._idle_called or tool_calls > 0
+        n, every = self._idle_replies, self.cfg.idle_replies
+        if n % every or n > 3 * every:
             return None
-        self.stage, self._stage_at = self.stage + 1, self._actions
-        if self.stage == 3:
-            message = (f"the model answered {n} times without calling a tool; does this server support tool "
-                       "calling? (see README: Local models)")  # fmt: skip
-        else:
+        stage = n // every
+        if stage < 3:
             message = (f"your last {n} replies took no game action. Only a tool call acts on the game: call "
                        "press_buttons or wait now, through tool calling (not written as text).")  # fmt: skip
-        return Alarm(self.stage, IDLE, message)
+        elif self._idle_called:
+            message = (f"the model answered {n} times without a game action (press_buttons or wait): it called "
+                       "only other tools, or none; read its replies with animus replay RUN")  # fmt: skip
+        else:
+            message = (f"the model answered {n} times without calling a tool; does this server support tool "
+                       "calling? (see README: Local models)")  # fmt: skip
+        return Alarm(stage, IDLE, message)
 
     def _alarm(self, actions: int, clock: int, off_map: bool) -> tuple[str | None, str]:
         cfg = self.cfg

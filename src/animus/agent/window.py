@@ -21,6 +21,7 @@ from animus.errors import StopRun
 
 if TYPE_CHECKING:
     from animus.agent.state import LoopState
+    from animus.config import RunConfig
     from animus.errors import ContextOverflow
 
 # After the model reports a context overflow, the session's context budget shrinks to this share of itself.
@@ -39,23 +40,31 @@ class Windowed(Protocol):
     def context_window(self) -> int | None: ...
 
 
-def fit(window: int, max_tokens: int, context_tokens: int) -> tuple[int, int]:
+def reply_floor(config: RunConfig) -> int:
+    """The smallest reply limit a run can play with: above its thinking budget (the API refuses a budget that is
+    not below max_tokens), else 1."""
+    t = config.thinking
+    return t.budget_tokens + 1 if t.kind == "enabled" and t.budget_tokens is not None else 1
+
+
+def fit(window: int, max_tokens: int, context_tokens: int, floor: int = 1) -> tuple[int, int]:
     """The (reply limit, context budget) that share `window`: unchanged when both fit; otherwise the reply limit
-    leaves the context budget its room where it can, keeping at least `REPLY_SHARE` of the window, and the context
-    budget takes what is left under `ESTIMATE_MARGIN`. Neither ever grows."""
+    leaves the context budget its room where it can, keeping at least `REPLY_SHARE` of the window and `floor`
+    (`reply_floor`), and the context budget takes what is left under `ESTIMATE_MARGIN`. Neither ever grows."""
     if max_tokens + context_tokens <= window:
         return max_tokens, context_tokens
-    reply = max(1, min(max_tokens, max(window - context_tokens, int(window * REPLY_SHARE))))
+    reply = max(1, min(max_tokens, max(floor, window - context_tokens, int(window * REPLY_SHARE))))
     context = min(context_tokens, max(MIN_CONTEXT_TOKENS, int((window - reply) * ESTIMATE_MARGIN)))
     return reply, context
 
 
-def fit_session(loop: LoopState, model: object) -> None:
-    """Fit `loop`'s reply limit and context budget to the window `model` reports, with a notice when they change."""
+def fit_session(loop: LoopState, model: object, floor: int = 1) -> None:
+    """Fit `loop`'s reply limit and context budget to the window `model` reports, with a notice when they change;
+    `floor` as for `fit`."""
     window = model.context_window() if isinstance(model, Windowed) else None
     if window is None:
         return
-    reply, context = fit(window, loop.max_tokens, loop.context_tokens)
+    reply, context = fit(window, loop.max_tokens, loop.context_tokens, floor)
     if (reply, context) != (loop.max_tokens, loop.context_tokens):
         notify.notice(
             f"the server reports a context of {window} tokens: this session's replies are limited to {reply} tokens "
@@ -65,8 +74,9 @@ def fit_session(loop: LoopState, model: object) -> None:
     loop.max_tokens, loop.context_tokens = reply, context
 
 
-def on_overflow(loop: LoopState, exc: ContextOverflow, forced: bool, folded: bool) -> bool:
-    """Fit `loop` to a refused request; return whether the next try must fold turns into the summary.
+def on_overflow(loop: LoopState, exc: ContextOverflow, forced: bool, folded: bool, floor: int = 1) -> bool:
+    """Fit `loop` to a refused request; return whether the next try must fold turns into the summary (`floor`
+    as for `fit`).
 
     When the message states a prompt that fits the window, the reply limit is (part of) the excess: it is lowered
     by `fit`, and turns are folded only if the prompt still does not fit beside the new limit. Otherwise the prompt
@@ -74,7 +84,7 @@ def on_overflow(loop: LoopState, exc: ContextOverflow, forced: bool, folded: boo
     fold already folded nothing and the request still does not fit."""
     prompt, window = exc.prompt_tokens, exc.window
     if prompt is not None and window is not None and prompt < window:
-        reply, context = fit(window, loop.max_tokens, loop.context_tokens)
+        reply, context = fit(window, loop.max_tokens, loop.context_tokens, floor)
         if reply < loop.max_tokens:
             notify.warn(
                 f"{exc}; model.max_tokens ({loop.max_tokens}) does not fit the model's context of {window} tokens: "

@@ -74,16 +74,18 @@ def recorded_requests() -> tuple[Request, ...]:
 
 
 def for_model(requests: Sequence[Request], sends_images: bool) -> tuple[Request, ...]:
-    """`requests` as a model with this `sends_images` would get them: without any image when it is False."""
+    """`requests` as a model with this `sends_images` would get them: without any image when it is False, and
+    with no reply limit of the recording run's session (the checked model's own config's `model.max_tokens`)."""
+    unlimited = tuple(replace(r, max_tokens=None) for r in requests)
     if sends_images:
-        return tuple(requests)
+        return unlimited
     return tuple(
         replace(
             r,
             image_png=None,
             messages=tuple(replace(t, image=None) if isinstance(t, UserTurn) else t for t in r.messages),
         )
-        for r in requests
+        for r in unlimited
     )
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SCREEN = (160, 144)
 IMAGE_PIXELS = SCREEN[0] * SCREEN[1]
 SMALLEST_CUT = 2048  # the smallest context size (a power of two) a server is taken to cut prompts at
+NEAR_CUT = 0.85  # a cut prompt is reported this close under it (the messages dropped to fit are small beside it)
 CUT_RATIO = 0.5  # a cut call is counted when its report is also under this share of its estimate
 
 
@@ -36,11 +37,11 @@ def round_context(reported: int) -> int:
 
 def may_be_cut(estimated: int, reported: int) -> bool:
     """Whether a prompt estimated at `estimated` tokens and reported as `reported` may have been cut at a round
-    context size: the report is at or under a power of two of at least `SMALLEST_CUT` (Ollama's defaults are 2048
-    and 4096) that the estimate exceeds. A prompt that really is near such a size is then left out of calibration
-    for a few calls, which costs nothing; a cut one would have dragged every estimate down with it."""
+    context size: the report is just under (`NEAR_CUT`) a power of two of at least `SMALLEST_CUT` (Ollama's defaults
+    are 2048 and 4096) that the estimate exceeds. A prompt that really is near such a size is then left out of
+    calibration for a few calls, which costs little; a cut one would have dragged every estimate down with it."""
     size = round_context(reported)
-    return size >= SMALLEST_CUT and estimated > size
+    return size >= SMALLEST_CUT and reported >= NEAR_CUT * size and estimated > size
 
 
 def looks_cut(estimated: int, reported: int) -> bool:

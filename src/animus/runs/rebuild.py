@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from animus.agent.calls import reported_input
 from animus.agent.state import Counters, LoopState
-from animus.agent.tools import InputOp, apply_ops
+from animus.agent.tools import InputOp, apply_ops, bad_streak, calls_made
 from animus.agent.types import Reply, ToolResult
 from animus.agent.watchdog import Alarm, Watchdog
 from animus.config import RunConfig
@@ -105,7 +105,9 @@ def watchdog(store: RunReader, config: RunConfig) -> tuple[Watchdog, Alarm | Non
     dog, alarm = Watchdog(config.watchdog), None
     reached_at = {m.step for m in store.milestones()}
     for row in store.steps():
-        alarm = dog.update(row.actions, GameState.from_json(row.state).position, row.step in reached_at)
+        results = [ToolResult.from_json(r) for r in json.loads(row.tool_results)]
+        position = GameState.from_json(row.state).position
+        alarm = dog.update(row.actions, position, row.step in reached_at, calls_made(results))
     return dog, alarm
 
 
@@ -115,8 +117,7 @@ def counters(store: RunReader, last: int) -> Counters:
     milestones = store.milestones()
     streak = 0
     for step in store.steps(max(1, last - 50), last):  # a streak longer than the limit has already failed the run
-        for result in json.loads(step.tool_results):
-            streak = streak + 1 if result["is_error"] else 0
+        streak = bad_streak(streak, [ToolResult.from_json(r) for r in json.loads(step.tool_results)])
     events = [e for e in store.memory_events() if e.step <= last]
     return Counters(
         step=last,

@@ -202,7 +202,8 @@ def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) ->
     store.space.check()
     with _graceful_signals(agent):
         try:
-            window.fit_session(agent.p, agent.p.caller.model)  # once a session: branches copy what it fitted
+            # Once a session: a best-of-N branch copies what it fitted.
+            window.fit_session(agent.p, agent.p.caller.model, window.reply_floor(agent.config))
             if agent.config.branching.branches > 1:
                 from animus.agent import branching
 

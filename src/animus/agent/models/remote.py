@@ -83,19 +83,29 @@ _SIZES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _SIZE_FIELDS = {"n_prompt_tokens": "prompt", "n_ctx": "window"}  # llama-server's error fields
 
 
-def overflow_sizes(message: str, fields: Mapping[str, Any] | None = None) -> dict[str, int]:
-    """The sizes an overflow error states: any of "prompt" (its tokens), "reply" (the max_tokens asked for) and
-    "window" (the context length), from the message (`_SIZES`) or the error's own fields (llama-server's)."""
+@dataclass(frozen=True)
+class Sizes:
+    """What an overflow error states, in tokens (None where it does not): the request's `prompt`, the `reply` it
+    asked for (max_tokens) and the model's context `window`."""
+
+    prompt: int | None = None
+    reply: int | None = None
+    window: int | None = None
+
+
+def overflow_sizes(message: str, fields: Mapping[str, Any] | None = None) -> Sizes:
+    """The `Sizes` an overflow error states, from its message (`_SIZES`) or its own fields (llama-server's)."""
     sizes: dict[str, int] = {}
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", message)  # 130,210 -> 130210
     for pattern, names in _SIZES:
-        if (found := re.search(pattern, message.replace(",", ""), re.IGNORECASE)) is not None:
+        if (found := re.search(pattern, plain, re.IGNORECASE)) is not None:
             for name, value in zip(names, found.groups(), strict=True):
                 sizes.setdefault(name, int(value))
     for key, name in _SIZE_FIELDS.items():
         value = (fields or {}).get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             sizes.setdefault(name, value)
-    return sizes
+    return Sizes(**sizes)
 
 
 FIXES = {  # by status alone, when no `KNOWN_ERRORS` row matched
@@ -170,6 +180,13 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "the server refuses the parameter {name}: drop it from model.extra_body or the config that sets it, "
         "then start a new run",
         names=(r"unsupported parameter: '([^']+)'", r"request arguments? supplied: ([\w.]+)", r"'body', '([^']+)'"),
+    ),
+    # Ollama, server/routes.go (ChatHandler): 400 "registry.ollama.ai/library/X does not support tools" for a model
+    # whose template has no tools.
+    KnownError(
+        "tools unsupported (Ollama)",
+        ("does not support tools",),
+        "this model cannot call tools: start a new run with a model whose template supports tools",
     ),
     # vLLM, vllm/entrypoints/openai/serving_chat.py (create_chat_completion): 400 '"auto" tool choice requires
     # --enable-auto-tool-choice and --tool-call-parser to be set'.
@@ -247,7 +264,7 @@ class Failure:
     action: Literal["retry", "overflow", "stop"]
     reason: str
     retry_after: float | None = None  # seconds the server asked us to wait
-    sizes: Mapping[str, int] | None = None  # of an overflow: what `overflow_sizes` found
+    sizes: Sizes = Sizes()  # of an overflow: what `overflow_sizes` found
 
 
 def triage(
@@ -326,10 +343,8 @@ def call_with_retries(
             if failure is None:
                 raise
         if failure.action == "overflow":
-            sizes = failure.sizes or {}
-            raise ContextOverflow(
-                f"{what}: {failure.reason}", sizes.get("prompt"), sizes.get("reply"), sizes.get("window")
-            )
+            sizes = failure.sizes
+            raise ContextOverflow(f"{what}: {failure.reason}", sizes.prompt, sizes.reply, sizes.window)
         if failure.action == "stop":
             raise StopRun("error", f"{what} refused the request: {failure.reason}")
         delay = policy.wait(attempt, failure.retry_after, rng)
