@@ -17,6 +17,13 @@ from tests.fakes.messages_replies import (
     USER_BLOCKS,
 )
 
+THINKING_FIRST = (
+    "When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the"
+    " lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous"
+    " turns. To avoid this requirement, disable `thinking`. Please consult our documentation at"
+    " https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+
 
 class Violation(Exception):
     """A broken rule of the wire format; `rule` names it."""
@@ -69,6 +76,7 @@ class _Checker:
         self.sent_thinking: dict[str, str] = {}
         self.sent_redacted: set[str] = set()
         self.thinking_of_tool: dict[str, dict[str, Any]] = {}  # tool_use id -> thinking block sent with it
+        self.thought_tools: set[str] = set()  # tool_use ids of replies sent with a thinking block (of any kind)
 
     def check(self, body: dict[str, Any]) -> None:
         if not isinstance(body.get("model"), str) or not body["model"]:
@@ -82,6 +90,7 @@ class _Checker:
         if "output_config" in body and not isinstance(body["output_config"], dict):
             raise Violation("output_config", "output_config must be an object")
         self._check_messages(body.get("messages"))
+        self._check_first(body)
         marks = [b["cache_control"] for b in _walk_blocks(body) if b.get("cache_control") is not None]
         if any(not isinstance(m, dict) or m.get("type") != "ephemeral" for m in marks):
             raise Violation("cache_control.type", "cache_control must be {'type': 'ephemeral'}")
@@ -146,6 +155,24 @@ class _Checker:
                 self._check_block(i, block)
         self._check_tool_pairs(messages)
         self._check_cycle(messages)
+
+    def _check_first(self, body: dict[str, Any]) -> None:
+        """With thinking on, the final assistant message, when it holds tool calls of a reply sent with thinking,
+        must start with a thinking block, in the real API's words (as reported by its users, e.g.
+        github.com/anomalyco/opencode/issues/3077, github.com/deepset-ai/haystack-core-integrations/issues/2146)."""
+        if (body.get("thinking") or {}).get("type") not in {"enabled", "adaptive"}:
+            return
+        finals = [(i, m) for i, m in enumerate(body["messages"]) if m["role"] == "assistant"][-1:]
+        for i, message in finals:
+            blocks = _blocks(message["content"])
+            thought = any(b["type"] == "tool_use" and b.get("id") in self.thought_tools for b in blocks)
+            first = blocks[0]["type"] if blocks else None
+            if thought and first not in {"thinking", "redacted_thinking"}:
+                raise Violation(
+                    "thinking.first",
+                    f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{first}`."
+                    f" {THINKING_FIRST}",
+                )
 
     def _check_signature(self, where: str, block: dict[str, Any]) -> None:
         """A thinking block comes back only with the signature the API issued for it, in the real API's words

@@ -14,7 +14,11 @@ Thinking blocks are only sent when the request enables thinking (`enabled` or `a
 `ToolUse(unsigned=True)` sends its thinking block with no `signature` (as a proxy that strips it would); a
 thinking block sent back without the signature the fake issued for it (missing, empty or unknown) is refused as
 the real API refuses it: 400 invalid_request_error, `messages.N.content.M.thinking.signature: Field required` or
-`messages.N.content.M: Invalid `signature` in `thinking` block`.
+`messages.N.content.M: Invalid `signature` in `thinking` block`. A request with thinking on whose final assistant
+message holds the tool call of a reply sent with thinking (signed or not) but does not start with a thinking block
+is refused as the real API refuses it: `messages.N.content.0.type: Expected `thinking` or `redacted_thinking`, but
+found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block ...`
+(rule `thinking.first`); the way out, as the API says, is a request with thinking disabled.
 
 Every request is checked strictly (see `_check`); a broken rule answers 400 invalid_request_error
 naming the rule, is recorded in `.violations`, and does not consume the queue. A missing key
@@ -134,7 +138,8 @@ class FakeMessagesServer(FakeServer[Scripted]):
                 think = {"type": "redacted_thinking", "data": data}
                 self._checker.sent_redacted.add(data)
             elif thinking_on and spec.thinking and spec.unsigned:
-                # No signature, so no way to send it back: the cycle rule cannot ask for it (see `_check_cycle`).
+                # No signature, so no way to send it back: the cycle rule cannot ask for it (see `_check_cycle`),
+                # but a request with thinking on cannot end the cycle without it (see `_check_first`).
                 content.append({"type": "thinking", "thinking": spec.thinking})
             elif thinking_on and spec.thinking:
                 digest = hashlib.sha256(f"{spec.thinking}|{self.next_id('sig_')}".encode()).digest()
@@ -152,6 +157,8 @@ class FakeMessagesServer(FakeServer[Scripted]):
             content.append({"type": "tool_use", "id": tool_id, "name": spec.name, "input": spec.input})
             if think:
                 self._checker.thinking_of_tool[tool_id] = think
+            if content[0]["type"] in {"thinking", "redacted_thinking"}:
+                self._checker.thought_tools.add(tool_id)
             stop = "tool_use"
         else:
             stop = {Text: "end_turn", MaxTokens: "max_tokens", Refusal: "refusal", PauseTurn: "pause_turn"}[type(spec)]

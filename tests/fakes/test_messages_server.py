@@ -179,8 +179,48 @@ def test_an_unsigned_thinking_block_can_be_scripted_and_left_out(server: FakeMes
     first = request()
     _, reply, _ = post(server, first)
     assert reply["content"][0] == {"type": "thinking", "thinking": "No signature here."}
-    reply["content"] = reply["content"][1:]  # the only way to send it back: without it
-    assert post(server, follow_up(first, reply))[0] == 200
+    reply["content"] = reply["content"][1:]  # the only way to send it back: without it, and with thinking off
+    assert post(server, {**follow_up(first, reply), "thinking": {"type": "disabled"}})[0] == 200
+    assert server.violations == []
+
+
+FIRST_WORDS = (
+    "thinking.first: messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`."
+    " When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the"
+    " lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous"
+    " turns. To avoid this requirement, disable `thinking`. Please consult our documentation at"
+    " https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+
+
+@pytest.mark.parametrize("thinking", [{"type": "enabled", "budget_tokens": 2048}, {"type": "adaptive"}])
+def test_a_final_assistant_message_without_its_thinking_is_rejected(
+    server: FakeMessagesServer, thinking: dict[str, Any]
+) -> None:
+    server.add(ToolUse(thinking="No signature here.", unsigned=True))
+    first = request(thinking=thinking)
+    _, reply, _ = post(server, first)
+    reply["content"] = reply["content"][1:]
+    expect_violation(server, follow_up(first, reply), "thinking.first")
+    status, err, _ = post(server, follow_up(first, reply))
+    assert status == 400 and err == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": FIRST_WORDS},
+    }
+
+
+def test_only_the_final_assistant_message_must_start_with_thinking(server: FakeMessagesServer) -> None:
+    server.add(ToolUse(thinking="No signature here.", unsigned=True))
+    first = request()
+    _, unsigned, _ = post(server, first)
+    unsigned["content"] = unsigned["content"][1:]
+    second = {**follow_up(first, unsigned), "thinking": {"type": "disabled"}}
+    _, plain, _ = post(server, second)  # thinking off: a reply without thinking, which needs none
+    assert [b["type"] for b in plain["content"]] == ["tool_use"]
+    third = follow_up(second, plain) | {"thinking": first["thinking"]}  # an earlier turn without its thinking is fine
+    _, signed, _ = post(server, third)
+    assert [b["type"] for b in signed["content"]] == ["thinking", "tool_use"]
+    assert post(server, follow_up(third, signed))[0] == 200
     assert server.violations == []
 
 

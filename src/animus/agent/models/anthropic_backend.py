@@ -10,7 +10,9 @@ recorded like one cut at max_tokens, and a request that does not fit (HTTP 400 "
 `ContextOverflow`: the loop summarizes and asks again.
 
 Thinking blocks without a signature are left out of what is sent (the API refuses them; see `anthropic_wire`),
-the stored reply keeps them, and the first such block of a run session brings one warning.
+the stored reply keeps them, and the first such block of a run session brings one warning. A request whose last
+assistant turn so lost all its thinking goes with thinking off (the API asks a final assistant message to start
+with thinking when thinking is on; see `anthropic_wire`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
 MAX_CONTINUATIONS = 3
 UNSIGNED_WARNING = (
     "the model sent a thinking block without a signature; the API refuses such a block, so it is left out of"
-    " the requests (the run keeps it as received)"
+    " the requests (the run keeps it as received), and a request answering a reply whose thinking was all left"
+    " out is sent with thinking off"
 )
 
 
@@ -79,10 +82,8 @@ class AnthropicModel:
             if reply.stop_reason != "pause_turn":
                 break
             # Send the paused turn back as it is (all so far but unsigned thinking); the model continues it.
-            signed = wire.signed_blocks(content)
-            self._dropped(len(content) - len(signed))
-            paused = {"role": "assistant", "content": signed}
-            data = self._send({**body, "messages": [*body["messages"], paused]})
+            self._dropped(len(content) - len(wire.signed_blocks(content)))
+            data = self._send(wire.continuation(body, content))
             reply, content = wire.merge(reply, wire.parse_reply(data)), content + _blocks(data)
         return reply
 

@@ -28,6 +28,23 @@ within the cycle it is the best request there is: if the API still refuses it, t
 any other refused request). Redacted thinking carries no signature of its own (its `data` is the sealed block)
 and always goes back as it is. The stored reply is never changed: the run records what the model sent.
 `unsigned_thinking` counts the blocks left out, so that the backend can say so (this module does not warn).
+
+Leaving a block out has a consequence of its own. With thinking on, the API asks that the final assistant message
+start with a thinking block, else a 400 `messages.N.content.0.type: Expected `thinking` or `redacted_thinking`, but
+found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block
+(preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from
+previous turns. To avoid this requirement, disable `thinking`.` (as users of the API report it, e.g.
+github.com/anomalyco/opencode/issues/3077 and github.com/deepset-ai/haystack-core-integrations/issues/2146). Every
+Animus request ends with the tool results of the last assistant turn, so that turn is the final assistant message.
+When it had thinking and all of it was left out (`lost_thinking`), that one request goes with
+`"thinking": {"type": "disabled"}`, the API's own way out ("To avoid this requirement, disable `thinking`"); the
+thinking of the run's config comes back with the next request whose last assistant turn sends its thinking (or had
+none: a turn without thinking, such as the reply to that very request, goes back as it is). Nothing else changes
+with it: the temperature stays unsent (it is sent only when configured and thinking is off in the config: one
+request does not change the run's sampling), and `output_config.effort` stays (it is not a thinking setting).
+Earlier assistant turns without their thinking need nothing: the API does not ask for thinking before the final
+assistant message (it strips earlier turns' thinking anyway). A paused turn sent back to be continued is the final
+assistant message too, and follows the same rule (`continuation`).
 """
 
 from __future__ import annotations
@@ -56,6 +73,7 @@ JSONDict = dict[str, Any]
 EPHEMERAL = {"type": "ephemeral"}
 EMPTY_REPLY = "(no reply)"
 MISSING_NAME = "missing_tool_name"
+THINKING_ON = ("enabled", "adaptive")
 
 
 def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | None) -> JSONDict:
@@ -76,13 +94,15 @@ def request_body(request: Request, model: str, cfg: ModelConfig, image: bytes | 
     # Summaries and reflections keep the default tool_choice: changing it would invalidate the cached messages.
     # Their task asks for text only; a tool call in such a reply is ignored.
     t = request.thinking
-    if t.type == "enabled":
+    if t.type in THINKING_ON and lost_thinking(request.messages):
+        body["thinking"] = {"type": "disabled"}  # the final assistant message lost its thinking (see the docstring)
+    elif t.type == "enabled":
         body["thinking"] = {"type": "enabled", "budget_tokens": t.budget_tokens}
     elif t.type in ("adaptive", "disabled"):
         body["thinking"] = {"type": t.type}
     if t.effort:
         body["output_config"] = {"effort": t.effort}
-    if cfg.temperature is not None and t.type not in ("enabled", "adaptive"):  # thinking fixes the temperature
+    if cfg.temperature is not None and t.type not in THINKING_ON:  # thinking fixes the temperature
         body["temperature"] = cfg.temperature
     if cfg.cache:
         mark_breakpoints(body)
@@ -158,13 +178,37 @@ def unsigned_thinking(turns: tuple[Turn, ...]) -> int:
     return sum(unsigned(t) for turn in turns if isinstance(turn, AssistantTurn) for t in turn.reply.thinking)
 
 
+def lost_thinking(turns: tuple[Turn, ...]) -> bool:
+    """Whether the last assistant turn in `turns` had thinking and `assistant_blocks` leaves all of it out."""
+    last = next((turn for turn in reversed(turns) if isinstance(turn, AssistantTurn)), None)
+    return last is not None and bool(last.reply.thinking) and all(unsigned(t) for t in last.reply.thinking)
+
+
 def signed_blocks(content: list[Any]) -> list[Any]:
     """Raw reply `content` (a paused turn, sent back as it came) without its unsigned `thinking` blocks."""
-    return [
-        b
-        for b in content
-        if not (isinstance(b, dict) and b.get("type") == "thinking" and not _text(b.get("signature")))
-    ]
+    return [b for b in content if not _unsigned_block(b)]
+
+
+def continuation(body: JSONDict, content: list[Any]) -> JSONDict:
+    """The body that continues a paused turn: `body` with the turn's `content` so far (without unsigned thinking)
+    as the final assistant message; thinking is turned off if leaving out its unsigned thinking made that message
+    start with anything but thinking (see the docstring)."""
+    signed = signed_blocks(content)
+    out = {**body, "messages": [*body["messages"], {"role": "assistant", "content": signed}]}
+    thinking = body.get("thinking")
+    had = any(_unsigned_block(b) for b in content)
+    if isinstance(thinking, dict) and thinking.get("type") in THINKING_ON and had and not _thinks_first(signed):
+        out["thinking"] = {"type": "disabled"}
+    return out
+
+
+def _unsigned_block(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("type") == "thinking" and not _text(block.get("signature"))
+
+
+def _thinks_first(content: list[Any]) -> bool:
+    first = content[0] if content else None
+    return isinstance(first, dict) and first.get("type") in ("thinking", "redacted_thinking")
 
 
 def mark_breakpoints(body: JSONDict) -> None:
