@@ -28,9 +28,9 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from animus.config import WatchdogConfig
+from animus.games.profile import OFF_MAP  # the position of a step off the map
 
 STAGES = ("ok", "warn", "reflect", "stuck")
-OFF_MAP: tuple[()] = ()  # the position of a step off the map (`animus.games.profile.OFF_MAP`)
 IDLE = "idle"  # the kind of the alarm counted in replies
 
 
