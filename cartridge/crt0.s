@@ -1,4 +1,4 @@
-;; Animus Quest - start-up code (sdasgb).
+;; Animus Quest 2 - start-up code (sdasgb).
 ;; Vectors, cartridge entry at 0x100, RAM clearing, global initialisers, main.
 
         .module crt0
@@ -107,9 +107,9 @@ start:
         dec     c
         jr      nz, 2$
 
-        ;; Keep the start-up buttons in the RAM map (0xC019, boot_keys).
+        ;; Keep the start-up buttons in the RAM map (0xC057, boot_keys).
         ld      a, e
-        ld      (0xC019), a
+        ld      (0xC057), a
 
         call    gsinit
         call    _main
@@ -120,6 +120,7 @@ start:
 
         ;; Order of the relocatable areas for the linker.
         .area   _CODE
+        .area   _HOME
         .area   _INITIALIZER
         .area   _GSINIT
         .area   _GSFINAL

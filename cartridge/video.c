@@ -1,10 +1,10 @@
-/* Animus Quest - VBlank wait, VRAM access and screen drawing. */
+/* Animus Quest 2 - VBlank wait, VRAM access and screen drawing. */
 #include "hardware.h"
 
-u8 terrain[MAP_W * MAP_H]; /* current area, with gate/guardian removed when done */
+u8 terrain[MAP_W * MAP_H]; /* the current area as tile ids */
 u8 need_redraw;            /* 1: redraw the whole screen at the next VBlank */
 
-#define QUEUE_MAX 8
+#define QUEUE_MAX 16
 static u16 q_addr[QUEUE_MAX];
 static u8 q_tile[QUEUE_MAX];
 static u8 q_len;
@@ -33,7 +33,6 @@ void load_tiles(void)
     volatile u8 *d;
     const u8 *s;
     u16 i;
-
     d = VRAM_TILES + 0x20 * 16;
     s = font_tiles;
     for (i = 0; i < FONT_TILE_BYTES; i++)
@@ -44,8 +43,7 @@ void load_tiles(void)
         *d++ = *s++;
 }
 
-/* LCD must be off: fill the visible 20x18 part of the map with spaces. */
-void clear_map(void)
+static void clear_map(void)
 {
     volatile u8 *d = VRAM_MAP;
     u8 x, y;
@@ -56,7 +54,6 @@ void clear_map(void)
     }
 }
 
-/* Direct VRAM writes: LCD must be off. */
 void put(u8 x, u8 y, u8 t)
 {
     VRAM_MAP[((u16)y << 5) + x] = t;
@@ -144,48 +141,69 @@ static void draw_world(void)
         for (x = 0; x < 18; x++)
             d[x] = st.text[18 + x];
     } else {
-        put_str(1, 15, area_names[st.map]);
-        put_str(1, 16, "ITEMS:");
-        x = 8;
-        if (st.inv & INV_KEY) {
-            put_str(x, 16, "KEY");
-            x = 12;
+        d = VRAM_MAP + (15 << 5) + 1;
+        for (x = 0; x < 12; x++)
+            d[x] = st.name[x];
+        put_str(1, 16, "HP");
+        put_num(4, 16, st.hp);
+        put_str(6, 16, "/30 GEMS");
+        put(15, 16, '0' + st.gems);
+    }
+}
+
+/* The five digits of the world number and the cursor under one of them, through the queue. */
+void title_digits(void)
+{
+    static const u16 pow10[5] = {10000, 1000, 100, 10, 1};
+    u16 n = st.world;
+    u8 i, d;
+    for (i = 0; i < 5; i++) {
+        d = 0;
+        while (n >= pow10[i]) {
+            n -= pow10[i];
+            d++;
         }
-        if (st.inv & INV_BADGE)
-            put_str(x, 16, "BADGE");
-        if (!(st.inv & (INV_KEY | INV_BADGE)))
-            put_str(x, 16, "NONE");
+        queue_tile(10 + i, 9, '0' + d);
+        queue_tile(10 + i, 10, i == st.digit ? '^' : ' ');
+    }
+    st.shown = st.world;
+}
+
+static void frame_rows(void)
+{
+    u8 x;
+    for (x = 0; x < 20; x++) {
+        put(x, 0, T_TREE);
+        put(x, 17, T_TREE);
     }
 }
 
 static void draw_title(void)
 {
-    u8 x;
-    for (x = 0; x < 20; x++) {
-        put(x, 0, T_TREE);
-        put(x, 17, T_TREE);
-    }
-    put_str(4, 4, "ANIMUS QUEST");
-    put_str(2, 6, "- A SMALL TALE -");
-    put(8, 9, (u8)(T_PLAYER + FACE_RIGHT));
-    put(11, 9, T_NPC);
-    put(14, 9, T_GUARDIAN);
-    put(5, 9, T_DOOR);
-    put_str(4, 13, "PRESS START");
+    frame_rows();
+    put_str(3, 3, "ANIMUS QUEST 2");
+    put_str(2, 5, "- SEEDED WORLDS -");
+    put_str(4, 9, "WORLD");
+    put(6, 12, (u8)(T_PLAYER + FACE_RIGHT));
+    put(9, 12, T_PERSON);
+    put(12, 12, T_GUARDIAN);
+    put(3, 12, T_DOOR);
+    put(15, 12, T_ALTAR);
+    put_str(4, 15, "PRESS START");
+    title_digits();
+    flush_queue();
 }
 
 static void draw_ending(void)
 {
-    u8 x;
-    for (x = 0; x < 20; x++) {
-        put(x, 0, T_TREE);
-        put(x, 17, T_TREE);
-    }
+    frame_rows();
     put_str(6, 4, "THE END");
     put_str(3, 7, "QUESTS DONE:");
     put_num(16, 7, st.plays);
-    put(9, 10, (u8)(T_PLAYER + FACE_DOWN));
-    put_str(4, 13, "PRESS START");
+    put_str(3, 9, "WORLD");
+    put_num(9, 9, st.world);
+    put(9, 11, (u8)(T_PLAYER + FACE_DOWN));
+    put_str(4, 14, "PRESS START");
 }
 
 /* Full redraw; call with the LCD off. */

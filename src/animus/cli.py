@@ -18,8 +18,11 @@ import click
 
 from animus import __version__, cli_inspect, notify
 from animus.cli_options import ON_EVENT, RUNS_DIR
+from animus.emulator import BUNDLED_ROMS, DEFAULT_ROM
 from animus.errors import AnimusError
 from animus.fleet.command import fleet
+
+ROM_NAMES = " or ".join(BUNDLED_ROMS)
 
 if TYPE_CHECKING:
     from animus.runs.runner import OnStart, RunEnd
@@ -42,8 +45,9 @@ def app() -> None:
 
 
 @app.command()
-@click.option("--rom", type=str, help="ROM to play (default: the bundled Animus Quest).")
+@click.option("--rom", type=str, help=f"ROM path, or a bundled cartridge: {ROM_NAMES} (default {DEFAULT_ROM}).")
 @click.option("--game", type=str, help="Profile: a built-in name or a TOML path (default: chosen by the ROM).")
+@click.option("--world", type=int, help="World number (0-65535) of a game with seeded worlds (default 0).")
 @click.option("--model", type=str, help="Model, e.g. random, scripted:PATH, anthropic:MODEL (see `animus models`).")
 @click.option("--base-url", type=str, help="API endpoint of a remote model (default: the SDK's).")
 @click.option("--steps", type=int, help="Step budget (model replies). Default 2000.")
@@ -64,6 +68,7 @@ def app() -> None:
 def run(
     rom: str | None,
     game: str | None,
+    world: int | None,
     model: str | None,
     base_url: str | None,
     steps: int | None,
@@ -88,7 +93,8 @@ def run(
 
     overrides: dict[str, Any] = {
         "rom": rom,
-        "game": game,
+        "game.profile": game,
+        "game.world": world,
         "model": model,
         "model.base_url": base_url,
         "seed": seed,
@@ -165,6 +171,7 @@ def list_runs(runs_dir: Path) -> None:
 @RUNS_DIR
 def show(run_ref: str, runs_dir: Path) -> None:
     """Show a run: its config, milestone timeline, usage and status."""
+    from animus.config import stored_config
     from animus.runs.api import open_run
     from animus.runs.catalog import resolve_run
 
@@ -174,7 +181,8 @@ def show(run_ref: str, runs_dir: Path) -> None:
         click.echo(f"status    {run_.status}" + (f" — {meta.reason}" if meta.reason else ""))
         if meta.stuck_at_step:
             click.echo(f"watchdog  marked stuck at step {meta.stuck_at_step} (see the stuck_* memory events)")
-        click.echo(f"game      {meta.profile_name} ({meta.rom_title}, sha256 {meta.rom_sha256[:12]}…)")
+        world = f" · world {stored_config(meta.config).game.world}" if _has_worlds(run_.path) else ""
+        click.echo(f"game      {meta.profile_name}{world} ({meta.rom_title}, sha256 {meta.rom_sha256[:12]}…)")
         click.echo(f"model     {meta.model} · seed {meta.seed} · label {meta.group_label}")
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
         unknown = f" + {totals.unpriced_calls} calls of unknown cost (no price)" if totals.unpriced_calls else ""
@@ -193,6 +201,15 @@ def show(run_ref: str, runs_dir: Path) -> None:
         for key, value in changed:
             click.echo(f"  {key} = {json.dumps(value)}")
         click.echo("  (the whole config: animus export RUN, or the meta table's config row)")
+
+
+def _has_worlds(run_dir: Path) -> bool:
+    """Whether the run's own profile (stored in its directory) generates worlds from a number."""
+    from animus.games import load_profile
+    from animus.runs.runner import PROFILE_FILE
+
+    path = run_dir / PROFILE_FILE
+    return path.is_file() and load_profile(str(path)).world is not None
 
 
 @app.command()
@@ -220,7 +237,7 @@ def note(run_ref: str, key: str, text: str | None, forget: bool, runs_dir: Path)
 
 def _changed_settings(stored: dict[str, Any]) -> list[tuple[str, Any]]:
     """The stored config's settings that differ from the defaults, as (dotted key, value)."""
-    from animus.config import RunConfig
+    from animus.config import RunConfig, stored_config
 
     def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -232,7 +249,8 @@ def _changed_settings(stored: dict[str, Any]) -> list[tuple[str, Any]]:
         return out
 
     defaults = flat(json.loads(RunConfig().to_json()))
-    return [(k, v) for k, v in flat(stored).items() if defaults.get(k, object()) != v]
+    upgraded = json.loads(stored_config(stored).to_json())  # an older run's keys, as today's config names them
+    return [(k, v) for k, v in flat(upgraded).items() if defaults.get(k, object()) != v]
 
 
 def _played(play: Callable[[OnStart], RunEnd], log_every: int, on_event: str | None) -> RunEnd:

@@ -202,6 +202,22 @@ class Price(_Section):
     cache_read: float = Field(0.0, ge=0)
 
 
+class GameConfig(_Section):
+    """Which game profile reads the ROM, and which world a game with seeded worlds generates."""
+
+    profile: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
+    world: int = Field(
+        0, ge=0, le=0xFFFF, description="World number (0-65535) for a game whose profile has a [world] setting."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        if data is None:  # a config stored before [game] was a section: `game = null`
+            return {}
+        return {"profile": data} if isinstance(data, str) else data
+
+
 class ProgressConfig(_Section):
     log_every: int = Field(100, ge=1, description="Steps between log lines when stderr is not a terminal.")
 
@@ -209,8 +225,10 @@ class ProgressConfig(_Section):
 class RunConfig(_Section):
     """Everything that decides what a run does."""
 
-    rom: str | None = Field(None, description="ROM path; none means the bundled Animus Quest.")
-    game: str | None = Field(None, description="Profile name or TOML path; none means chosen by the ROM.")
+    rom: str | None = Field(
+        None, description="ROM path, or a bundled cartridge (animus-quest, animus-quest-classic); none: the default."
+    )
+    game: GameConfig = GameConfig()
     model: ModelConfig = ModelConfig()
     seed: int = Field(0, ge=SEED_RANGE[0], le=SEED_RANGE[1], description="The model's randomness at step N.")
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
@@ -269,6 +287,8 @@ def load_config(
         data = _read_toml(Path(path))
     if isinstance(data.get("model"), str):  # `model = "NAME"` is short for [model] name = "NAME"
         data["model"] = {"name": data["model"]}
+    if isinstance(data.get("game"), str):  # `game = "NAME"` is short for [game] profile = "NAME"
+        data["game"] = {"profile": data["game"]}
     for key, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, key, value)

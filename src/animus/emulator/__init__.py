@@ -16,12 +16,45 @@ from animus.emulator.rom import RomInfo, read_rom
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
 
-__all__ = ["BUTTONS", "RAM_HASH_REGIONS", "GameBoy", "RomInfo", "bundled_rom", "read_rom"]
+__all__ = [
+    "BUNDLED_ROMS",
+    "BUTTONS",
+    "DEFAULT_ROM",
+    "RAM_HASH_REGIONS",
+    "GameBoy",
+    "RomInfo",
+    "bundled_rom",
+    "bundled_roms",
+    "read_rom",
+    "rom_file",
+]
+
+# The cartridges shipped inside the package, by the name `--rom` accepts: the seeded long worlds, and the classic
+# six-area quest (kept byte for byte, so that runs recorded on it still verify).
+BUNDLED_ROMS = {"animus-quest": "animus_quest.gb", "animus-quest-classic": "animus_quest_classic.gb"}
+DEFAULT_ROM = "animus-quest-classic"
 
 
-def bundled_rom() -> Path:
-    """The path of Animus Quest, the cartridge shipped inside the package."""
-    return Path(str(resources.files("animus.emulator") / "roms" / "animus_quest.gb"))
+def bundled_rom(name: str = DEFAULT_ROM) -> Path:
+    """The path of a cartridge shipped inside the package (`name` from `BUNDLED_ROMS`; the default one if omitted)."""
+    return Path(str(resources.files("animus.emulator") / "roms" / BUNDLED_ROMS[name]))
+
+
+def bundled_roms() -> list[Path]:
+    """Every cartridge shipped inside the package."""
+    return [bundled_rom(name) for name in BUNDLED_ROMS]
+
+
+def rom_file(rom: str | None) -> Path:
+    """The file a config's `rom` names: the default bundled cartridge for none, a bundled one by name, else a path.
+
+    A file of the same name as a bundled cartridge wins over it: a path the user typed is never second-guessed.
+    """
+    if rom is None:
+        return bundled_rom()
+    if rom in BUNDLED_ROMS and not Path(rom).exists():
+        return bundled_rom(rom)
+    return Path(rom)
 
 
 def __getattr__(name: str) -> Any:

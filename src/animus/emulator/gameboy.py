@@ -145,6 +145,17 @@ class GameBoy:
             return b""
         return bytes(self._pyboy.memory[address : address + length])
 
+    def write(self, address: int, data: bytes) -> None:
+        """Write `data` to work RAM (0xC000-0xDFFF) at `address`, as a game's own store would.
+
+        Only work RAM may be written: it is what a game's documented settings (a world number) live in, and a
+        write anywhere else (ROM bank registers, I/O) would change the machine in ways a replay cannot follow.
+        """
+        if not data or address < 0xC000 or address + len(data) > 0xE000:
+            raise AnimusError(f"write(0x{address:X}, {len(data)} bytes) must stay inside work RAM 0xC000-0xDFFF.")
+        for offset, byte in enumerate(data):
+            self._pyboy.memory[address + offset] = byte
+
     def frame_hash(self) -> str:
         """A 128-bit hex digest (SHA-256, truncated) of the last rendered frame.
 

@@ -1,7 +1,8 @@
-"""The fleet plan: a TOML matrix of runs (each `[[run]]` x each seed), validated whole before anything starts.
+"""The fleet plan: a TOML matrix of runs (each `[[run]]` x each world x each seed), validated whole first.
 
     steps = 2000            # per run (budget.steps); a [[run]] may set its own
     seeds = [1, 2, 3]
+    worlds = [1000, 1001]   # optional: game.world of each run (a game with seeded worlds)
     [config]                # optional: overrides for every run (dotted keys as with --set, or nested tables)
     [limits]                # optional: per API key, across the fleet's processes
     max_concurrent_calls = 2
@@ -20,8 +21,8 @@ Contracts:
   `label` or the model's name: the plan's own keys decide those.
 - `check_inputs` makes the checks `start_run` makes before it writes anything (ROM, profile, model), once per
   distinct setting, so a fleet fails before its first run starts, not in its fifth.
-- A run's directory name is `<slug of its label>-s<seed>`: the label in lower case with every run of other
-  characters than a-z and 0-9 made one '-'.
+- A run's directory name is `<slug of its label>-s<seed>`, or `<slug>-w<world>-s<seed>` when the plan names
+  worlds: the label in lower case with every run of other characters than a-z and 0-9 made one '-'.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Plan(_Strict):
 
     steps: int | None = Field(None, ge=1, description="budget.steps of every run (default: the config's).")
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    worlds: list[int] | None = Field(None, min_length=1, description="game.world of each run, crossed with seeds.")
     config: dict[str, Any] = Field(default_factory=dict)
     limits: Limits = Limits()
     runs: list[RunSpec] = Field(alias="run", min_length=1)
@@ -81,6 +83,17 @@ class Plan(_Strict):
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"each seed once (got {seeds})")
         return seeds
+
+    @field_validator("worlds")
+    @classmethod
+    def _check_worlds(cls, worlds: list[int] | None) -> list[int] | None:
+        if worlds is None:
+            return None
+        if any(not 0 <= w <= 0xFFFF for w in worlds):
+            raise ValueError(f"worlds must be 0-65535 (got {worlds})")
+        if len(set(worlds)) != len(worlds):
+            raise ValueError(f"each world once (got {worlds})")
+        return worlds
 
     def to_json(self) -> dict[str, Any]:
         """The plan as written, keys as in the file."""
@@ -139,6 +152,12 @@ def resolve_runs(plan: Plan) -> list[PlannedRun]:
         except ConfigError as exc:
             raise ConfigError(f"run {spec.label!r}: {exc}") from None
         _refuse_own_keys(merged, spec.label)
+        if isinstance(merged.get("game"), str):  # `game = "NAME"` is short for [game] profile = "NAME"
+            merged["game"] = {"profile": merged["game"]}
+        if plan.worlds is not None and "world" in merged.get("game", {}):
+            raise ConfigError(
+                f"run {spec.label!r}: game.world comes from the plan's worlds; remove it from [config] and set."
+            )
         model = merged.setdefault("model", {})
         model["name"] = spec.model
         merged["label"] = spec.label
@@ -148,13 +167,21 @@ def resolve_runs(plan: Plan) -> list[PlannedRun]:
             if not isinstance(merged["budget"], dict):
                 raise ConfigError(f"run {spec.label!r}: budget is a value, not a section.")
             merged["budget"]["steps"] = steps
-        for seed in plan.seeds:
+        for world, seed in _cells(plan):
+            overrides = {**merged, "seed": seed} | ({} if world is None else {"game.world": world})
             try:
-                config = load_config(overrides={**merged, "seed": seed})
+                config = load_config(overrides=overrides)
             except ConfigError as exc:
                 raise ConfigError(f"run {spec.label!r}: {exc}") from None
-            runs.append(PlannedRun(f"{slugify(spec.label)}-s{seed}", spec.label, seed, config))
+            where = "" if world is None else f"-w{world}"
+            runs.append(PlannedRun(f"{slugify(spec.label)}{where}-s{seed}", spec.label, seed, config))
     return runs
+
+
+def _cells(plan: Plan) -> list[tuple[int | None, int]]:
+    """The (world, seed) pairs each [[run]] is played at: every seed, in every world when the plan names worlds."""
+    worlds: list[int | None] = list(plan.worlds) if plan.worlds else [None]
+    return [(world, seed) for world in worlds for seed in plan.seeds]
 
 
 def check_inputs(runs: list[PlannedRun]) -> None:
@@ -163,7 +190,7 @@ def check_inputs(runs: list[PlannedRun]) -> None:
     Raises the `AnimusError` `start_run` would raise, prefixed with the run's name.
     """
     from animus.agent.models import check_spec, create_model
-    from animus.emulator import bundled_rom, read_rom
+    from animus.emulator import read_rom, rom_file
     from animus.games import choose_profile
 
     seen: set[str] = set()
@@ -174,8 +201,8 @@ def check_inputs(runs: list[PlannedRun]) -> None:
             continue
         seen.add(key)
         try:
-            _, rom = read_rom(Path(c.rom) if c.rom else bundled_rom())
-            choose_profile(rom.title, rom.sha256, c.game)
+            _, rom = read_rom(rom_file(c.rom))
+            choose_profile(rom.title, rom.sha256, c.game.profile)
             check_spec(c.model.name)
             create_model(c.model.name, c)
         except AnimusError as exc:

@@ -14,7 +14,7 @@ from animus.errors import ProfileError
 from animus.games.defaults import DEFAULTABLE, Defaults
 from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
 from animus.games.fields import CHARSETS, FIELD_TYPES, MAX_SIZE, Field
-from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section
+from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section, WorldSetting
 from animus.games.screen import DEFAULT_LEGEND, HEIGHT, WIDTH, Dialog, Tiles
 from animus.games.state import Milestone
 from animus.games.template import Part, TemplateError, parse_template
@@ -22,7 +22,7 @@ from animus.games.template import Part, TemplateError, parse_template
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
-_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults"}
+_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults", "world"}
 DOCS = "see docs/profiles.md"
 
 
@@ -155,6 +155,7 @@ def parse_profile(source: str, path: str) -> Profile:
     tiles = _tiles(ld, data["tiles"], numeric) if "tiles" in data else None
     dialog = _dialog(ld, data["dialog"]) if "dialog" in data else None
     defaults = _defaults(ld, data["defaults"]) if "defaults" in data else {}
+    world = _world(ld, data["world"], fields, numeric) if "world" in data else None
     return Profile(
         id=pid,
         name=ld.get(game, "name", "game", str),
@@ -170,6 +171,7 @@ def parse_profile(source: str, path: str) -> Profile:
         tiles=tiles,
         dialog=dialog,
         defaults=defaults,
+        world=world,
         source=source,
         content_hash=hashlib.sha256(source.encode()).hexdigest(),
         path=path,
@@ -298,6 +300,26 @@ def _dialog(ld: _Loader, table: Any) -> Dialog:
         ld.fail("[dialog] rows or markers reach past 0xFFFF")
     hint = ld.get(table, "hint", "dialog", str, "")
     return Dialog(address, stride, tuple(rows), column, width, charset, tuple(tuple(m) for m in markers), hint)
+
+
+def _world(ld: _Loader, table: Any, fields: tuple[Field, ...], numeric: set[str]) -> WorldSetting:
+    """`[world]`: the field the world number is written to, and when the game is ready for it."""
+    if not isinstance(table, dict):
+        ld.fail("[world] must be a table", 'write [world] with field = "world" and ready = "<expression>"')
+    ld.keys(table, "world", {"field", "ready", "max_frames"})
+    name = ld.get(table, "field", "world", str)
+    field = next((f for f in fields if f.name == name), None)
+    if field is None or field.type not in _WORLD_TYPES:
+        ld.fail(
+            f"[world] field {name!r} is not a u8 or u16 field",
+            f"name a field of type {', '.join(sorted(_WORLD_TYPES))} that holds the world number",
+        )
+    ready = ld.expr(ld.get(table, "ready", "world", str), numeric, "[world]", "ready")
+    max_frames = ld.int_in(table, "max_frames", "world", 1, 100_000, 600)
+    return WorldSetting(field, ready, table["ready"], max_frames)
+
+
+_WORLD_TYPES = {"u8", "u16le"}
 
 
 def _defaults(ld: _Loader, table: Any) -> Defaults:

@@ -27,6 +27,24 @@ _SPAN_GAP = 64
 
 
 @dataclass(frozen=True)
+class WorldSetting:
+    """`[world]`: a game that generates its world from a number the harness writes at start-up.
+
+    Before the first step the harness runs the game until `ready` holds (at most `max_frames` frames), then
+    writes the number into `field` (a u8 or u16le field): the run's start state holds it.
+    """
+
+    field: Field
+    ready: Evaluator
+    ready_text: str
+    max_frames: int
+
+    def encode(self, world: int) -> bytes:
+        """`world` as the bytes of `field` (little-endian); `OverflowError` when it does not fit."""
+        return world.to_bytes(self.field.size, "little")
+
+
+@dataclass(frozen=True)
 class Section:
     """A part of the state text shown only while `when` holds."""
 
@@ -57,6 +75,7 @@ class Profile:
         path: str,
         overworld: Evaluator | None = None,
         defaults: Mapping[str, Mapping[str, int]] | None = None,
+        world: WorldSetting | None = None,
     ) -> None:
         self.id = id
         self.name = name
@@ -73,6 +92,7 @@ class Profile:
         self.defaults: Mapping[str, Mapping[str, int]] = defaults or {}
         self.tiles = tiles
         self.dialog = dialog
+        self.world = world
         self._checks = milestones
         self._template = template
         self._sections = sections

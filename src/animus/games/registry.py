@@ -10,7 +10,7 @@ from animus.errors import ProfileError
 from animus.games.loader import parse_profile
 from animus.games.profile import Profile
 
-BUILTIN = ("animus-quest", "pokemon-red", "generic")
+BUILTIN = ("animus-quest", "animus-quest-classic", "pokemon-red", "generic")
 GENERIC = "generic"
 
 
@@ -26,7 +26,7 @@ def builtin_profiles() -> list[Profile]:
 
 
 def load_profile(spec: str) -> Profile:
-    """A built-in profile by name ("animus-quest", "pokemon-red", "generic") or a profile from a .toml path.
+    """A built-in profile by name (one of `BUILTIN`) or a profile from a .toml path.
 
     Raises `ProfileError` with one line for an unknown name, an unreadable file, bad TOML (file:line) or any
     problem in the profile itself.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from animus.agent.tools import InputOp, apply_ops
-from animus.emulator import bundled_rom, read_rom
+from animus.emulator import bundled_roms, read_rom
 from animus.errors import RunError
 from animus.runs.meta import RunMeta
 from animus.runs.reader import RunReader
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 
 def run_rom(meta: RunMeta, rom: str | Path | None = None) -> Path:
-    """The ROM a run played: `rom` if given, else the stored path, else the bundled cartridge if its hash matches.
+    """The ROM a run played: `rom` if given, else the stored path, else a bundled cartridge whose hash matches.
 
     Raises `RomError` for a `rom` that is missing or not a ROM, and `RunError` for a `rom` that is another ROM or
-    when neither the stored path nor the bundled cartridge has the run's sha256.
+    when neither the stored path nor any bundled cartridge has the run's sha256.
     """
     want = meta.rom_sha256
     if rom is not None:  # the user named it: say what is wrong with it, not that the run's ROM was not found
@@ -40,7 +40,7 @@ def run_rom(meta: RunMeta, rom: str | Path | None = None) -> Path:
                 f"{want[:12]}…): give the run's own ROM."
             )
         return Path(rom)
-    for path in (Path(meta.rom_path), bundled_rom()):
+    for path in (Path(meta.rom_path), *bundled_roms()):
         if path.is_file() and read_rom(path)[1].sha256 == want:
             return path
     raise RunError(f"cannot find the ROM this run played (sha256 {want[:12]}…): pass it with --rom PATH.")

@@ -13,14 +13,21 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from animus.agent.tools import InputOp, apply_ops
+from animus.config import stored_config
 from animus.games import Tracker, load_profile
 from animus.inspect.frames import run_rom
 from animus.runs import health
 from animus.runs.digests import use_recorded_hash
 from animus.runs.reader import RunReader
 from animus.runs.runner import PROFILE_FILE
+from animus.runs.setup import set_world, world_of
+
+if TYPE_CHECKING:
+    from animus.emulator.gameboy import GameBoy
+    from animus.games import Profile
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,10 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
         seen: set[str] = set()
         with GameBoy(run_rom(store.meta(), rom)) as gb:
             use_recorded_hash(store, gb)
-            gb.load_state(zlib.decompress(store.keyframe_at_or_before(0).state))
+            start = zlib.decompress(store.keyframe_at_or_before(0).state)
+            if problem := _check_world(gb, profile, store, start):
+                return Verdict(False, 0, 0, problem)
+            gb.load_state(start)
             tracker, actions, checked = Tracker(profile), 0, 0
             for row in store.steps():
                 if row.step != checked + 1:
@@ -78,3 +88,25 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
             first = min(stored[i].step for i in extra)
             return Verdict(False, checked, first, f"milestone(s) {', '.join(extra)} stored but never reached in replay")
     return Verdict(True, checked)
+
+
+def _check_world(gb: GameBoy, profile: Profile, store: RunReader, start: bytes) -> str:
+    """For a game with seeded worlds: the start state must be power-on plus the config's world ("" when it is).
+
+    `gb` is freshly booted; the setup is done again on it and compared with the stored start state (a run
+    that began from a user's save state is only checked for its world number).
+    """
+    if profile.world is None:
+        return ""
+    meta = store.meta()
+    want = stored_config(meta.config).game.world
+    if not meta.start_state:
+        set_world(gb, profile, want)
+        fresh = (gb.frame_count, gb.ram_hash())
+        gb.load_state(start)
+        if (gb.frame_count, gb.ram_hash()) != fresh:
+            return f"the start state is not power-on plus world {want} (frame {gb.frame_count} vs {fresh[0]})"
+    else:
+        gb.load_state(start)
+    got = world_of(gb, profile)
+    return "" if got == want else f"world differs: the config says {want}, the start state holds {got}"

@@ -30,7 +30,7 @@ from animus.agent.models import Model, check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
 from animus.agent.state import Gate, LoopState, Rig
 from animus.config import RunConfig, stored_config
-from animus.emulator import bundled_rom, read_rom
+from animus.emulator import read_rom, rom_file
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
 from animus.games import choose_profile, load_profile
 from animus.games.defaults import apply_profile_defaults
@@ -40,6 +40,7 @@ from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_val
 from animus.runs.reader import RunReader
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
+from animus.runs.setup import check_world, set_world
 from animus.runs.store import RunStore
 from animus.signals import stop_signals
 
@@ -88,9 +89,9 @@ def start_run(
     play at the same time), so `model` is not called.
     """
     faults.check()
-    rom_path = Path(config.rom) if config.rom else bundled_rom()
+    rom_path = rom_file(config.rom)
     _, rom = read_rom(rom_path)
-    profile, notice = choose_profile(rom.title, rom.sha256, config.game)
+    profile, notice = choose_profile(rom.title, rom.sha256, config.game.profile)
     if notice:
         notify.notice(notice)
     # The game's [defaults] under the user's settings: the effective config, stored in the meta, is what a resume
@@ -98,6 +99,7 @@ def start_run(
     config = apply_profile_defaults(config, profile)
     check_spec(config.model.name)
     create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
+    check_world(profile, config, start_state is not None)
     model = model if model is not None else create_model(config.model.name, config)
     state_bytes = _read_start_state(start_state) if start_state else None
 
@@ -111,6 +113,8 @@ def start_run(
     try:
         if state_bytes is not None:
             gb.import_state(state_bytes)
+        else:
+            set_world(gb, profile, config.game.world)
         run_dir = runs_dir / (name or _run_id(config))
         store = RunStore.create(run_dir)
     except BaseException:
@@ -263,7 +267,7 @@ def _preflight(store: RunReader, budget: dict[str, Any] | None) -> tuple[RunMeta
     last = store.last_step()
     if meta.finished or last >= config.budget.steps:
         return meta, config, last, None
-    rom_path = Path(config.rom) if config.rom else bundled_rom()
+    rom_path = rom_file(config.rom)
     if not rom_path.is_file():
         raise RunError(
             f"cannot find the ROM this run played ({rom_path}, sha256 {meta.rom_sha256[:12]}…): put it back "

@@ -14,8 +14,13 @@ from dataclasses import dataclass, replace
 from animus.agent.models.mock.knowledge import Knowledge
 from animus.agent.models.mock.parse import Pos
 
+# Plain English for where something lies, as any reader of directions knows it (not any one game's phrasing): the
+# compass points, their -ern and -most forms, and the words for the sides of a map.
 DIRECTIONS = {"NORTH": "up", "SOUTH": "down", "EAST": "right", "WEST": "left"}
-_DIR = r"(NORTH|SOUTH|EAST|WEST)(?:ERN)?"
+SIDES = {"UP": "up", "TOP": "up", "UPPER": "up", "LOW": "down", "LOWER": "down", "BOTTOM": "down", "RIGHT": "right",
+         "LEFT": "left"}  # fmt: skip
+_DIR = r"(NORTH|SOUTH|EAST|WEST)(?:ERN)?(?:MOST)?"
+_SIDE = r"(UP|TOP|UPPER|LOW|LOWER|BOTTOM|RIGHT|LEFT)(?:MOST)?"
 _STOP = {"or", "a", "an", "the", "and", "of", "to", "locked", "old"}
 
 
@@ -69,19 +74,38 @@ def read(sentence: str, source: str, words: dict[str, set[str]], areas: set[str]
         for ch, names in words.items():
             if (low in names or low.rstrip("s") in names) and ch not in classes:
                 classes.append(ch)
-                if i > 0 and (d := re.fullmatch(_DIR, tokens[i - 1])):
-                    direction = DIRECTIONS[d.group(1)]
-        if first_dir is None and (d := re.fullmatch(_DIR, tok)):
-            first_dir = DIRECTIONS[d.group(1)]
-    named = tuple(a for a in sorted(areas) if re.search(rf"\b{re.escape(a.upper())}\b", sentence))
+                if i > 0 and (d := _direction(tokens[i - 1])):
+                    direction = d
+        if first_dir is None and (d := _direction(tok)):
+            first_dir = d
+    # Longest names first, so that "OLD PINE WOODS" is not also read as "PINE WOODS".
+    named_in = sentence
+    found: list[str] = []
+    for a in sorted(areas, key=lambda a: (-len(a), a)):
+        pattern = rf"\b{re.escape(a.upper())}\b"
+        if re.search(pattern, named_in):
+            found.append(a)
+            named_in = re.sub(pattern, " ", named_in)
     toward = None
-    if m := re.search(rf"\b{_DIR} OF (?:THE )?([A-Z]+)", sentence):
-        base = source if m.group(2) == "HERE" else m.group(2)
-        if base == source or base in areas:
+    if m := re.search(rf"\b{_DIR} OF (?:THE )?(.+)", sentence):
+        rest = m.group(2)
+        base = source if rest.startswith("HERE") else next((a for a in found if rest.startswith(a.upper())), None)
+        if base is not None:
             toward = (DIRECTIONS[m.group(1)], base)
     elif m := re.search(rf"\b{_DIR}:", sentence):
         toward = (DIRECTIONS[m.group(1)], source)
+    # An area named only as the landmark of a direction ("NORTH OF PINE WOODS") is not where the thing is.
+    named = tuple(sorted(a for a in found if toward is None or a != toward[1]))
     return Hint(sentence, source, tuple(classes), named, direction or first_dir, toward)
+
+
+def _direction(token: str) -> str | None:
+    """The map direction a word names ("EASTERN" -> right, "UPPER" -> up), or None."""
+    if d := re.fullmatch(_DIR, token):
+        return DIRECTIONS[d.group(1)]
+    if d := re.fullmatch(_SIDE, token):
+        return SIDES[d.group(1)]
+    return None
 
 
 def extreme(points: list[Pos], direction: str | None) -> Pos | None:

@@ -1,8 +1,9 @@
 """What the mock knows between steps, which is only what it wrote in its notes, and how it writes it back.
 
 Notes (keys and formats; every one is plain text a person can read):
-- `area NAME`: `doors 4,7>HOUSE 19,7>? | things N15,2 W16,4 | done 16,4 | epoch m3+key | tried 15,2 | blocked 3,3`
-  the doors and where they lead (`?` = not taken yet), the usable things by legend character, the things that
+- `area NAME`: `doors 4,7>HOUSE 19,7>? 9,0>PINE_WOODS | things N15,2 W16,4 | done 16,4 | epoch m3+key | tried 15,2`
+  `| blocked 3,3`: the doors and where they lead (`?` = not taken yet; spaces in a name written as `_`),
+  the usable things by legend character, the things that
   gave progress (`done`), and, since the last progress (`epoch`), what was tried and which tiles blocked.
 - `legend`: `N=person; W=well`: the classes of usable things seen so far, as their legends name them.
 - `said AREA x,y`: what the thing at (x,y) said, page after page, each page once.
@@ -48,7 +49,7 @@ class Area:
             return " ".join(fmt(p) for p in sorted(ps))
 
         parts = [
-            "doors " + " ".join(f"{fmt(p)}>{d}" for p, d in sorted(self.doors.items())),
+            "doors " + " ".join(f"{fmt(p)}>{d.replace(' ', '_')}" for p, d in sorted(self.doors.items())),
             "things " + " ".join(f"{c}{fmt(p)}" for p, c in sorted(self.things.items())),
         ]
         if self.done:
@@ -70,7 +71,8 @@ class Area:
                 for w in words:
                     where, _, dest = w.partition(">")
                     if (p := unfmt(where)) is not None:
-                        a.doors[p] = dest or "?"
+                        a.doors[p] = dest.replace("_", " ") or "?"  # a name of several words is written with '_'
+
             elif head == "things":
                 for w in words:
                     if len(w) > 1 and (p := unfmt(w[1:])) is not None:

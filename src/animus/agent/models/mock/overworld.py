@@ -42,7 +42,7 @@ def observe(view: View, know: Knowledge, prev: tuple[View, list[str]] | None) ->
                 area.things[(x, y)] = ch
                 desc = view.legend[ch]
                 # People may say new things after progress; other things that gave progress stay done.
-                know.legend.setdefault(ch, desc.split("(")[0].strip() + (" (talk)" if "talk" in desc else ""))
+                know.legend.setdefault(ch, desc.split("(")[0].strip() + _uses(desc))
             elif view.is_door(ch):
                 area.doors.setdefault((x, y), "?")
     if prev is None or prev[0].kind != "map" or prev[0].area is None or prev[0].pos is None:
@@ -98,7 +98,11 @@ def choose(
             if got is not None:
                 return Choice(got[0], f"a hint points to {name} ({hint.describe()}); going via {got[1]}", used)
     # (2) things not tried since the last progress, nearest first
-    talk = {ch for ch, d in know.legend.items() if d.endswith("(talk)")}
+    talk = {ch for ch, d in know.legend.items() if "(talk)" in d}
+    # (1b) hurt with a fight ahead: heal first, where the legend says something heals
+    healing = _heal_first(view, know, reach, limit, rng, talk)
+    if healing is not None:
+        return healing
     things = area.open_things(epoch, again=talk)
     for where in sorted(things, key=lambda p: (reach.dist.get(_near(reach, p), 999), p)):
         walk = _go(view, area, reach, where, True, rng)
@@ -139,6 +143,41 @@ def choose(
             return Choice(walk, f"nothing untried; wandering to the door at {fmt(where)}")
     moves = [rng.choice(list(MOVES)) for _ in range(12)]
     return Choice(moves, "nothing untried that I can reach; wandering")
+
+
+def _uses(desc: str) -> str:
+    """What a legend entry says its thing is for, as markers kept in the notes: talk, fight, heal."""
+    marks = [("talk", "talk"), ("battle", "fight"), ("fight", "fight"), ("heal", "heal")]
+    found = dict.fromkeys(mark for word, mark in marks if word in desc)
+    return "".join(f" ({mark})" for mark in found)
+
+
+def _heal_first(
+    view: View, know: Knowledge, reach: plan.Reach, limit: int, rng: random.Random, talk: set[str]
+) -> Choice | None:
+    """When hurt and a fight is still to be tried: the way to the nearest thing that heals, or None.
+
+    Health carries from fight to fight, so going in hurt can lose a fight that full health would win.
+    """
+    if not view.hurt or view.hp is None or view.area is None:
+        return None
+    fights = {ch for ch, d in know.legend.items() if "(fight)" in d}
+    healers = {ch for ch, d in know.legend.items() if "(heal)" in d}
+    epoch = view.epoch
+    pending = any(a.things.get(p) in fights for a in know.areas.values() for p in a.open_things(epoch, talk))
+    if not pending or not healers:
+        return None
+    area = know.areas[view.area]
+    why = f"I am hurt (HP {view.hp[0]}/{view.hp[1]}) and a fight is ahead"
+    here = sorted(p for p, c in area.things.items() if c in healers)
+    if here:
+        walk = _go(view, area, reach, here[0], True, rng)
+        return Choice(walk, f"{why}: healing at {fmt(here[0])} first", [f"area {view.area}"]) if walk else None
+    if limit < CROSS_AREA_BUDGET:
+        return None
+    wanted = {n for n, a in know.areas.items() if any(c in healers for c in a.things.values())}
+    got = _travel(view, know, reach, wanted, rng)
+    return Choice(got[0], f"{why}: going to heal, via {got[1]}", ["area notes"]) if got else None
 
 
 def _go(view: View, area: Area, reach: plan.Reach, where: Pos, use: bool, rng: random.Random) -> list[str] | None:

@@ -2,7 +2,7 @@
 
 Only conventions the text itself explains are used: "Mode:", "Area:", "You are at x=, y=", a row-numbered text
 map with its "Legend:" line, "Dialog text on screen:", menus that name their cursor, "press START", "Items:",
-"Milestones reached:" and "Screen id:". Nothing here knows any particular game.
+"HP n/m", "Milestones reached:" and "Screen id:". Nothing here knows any particular game.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ _ITEMS = re.compile(r"Items: (.+?)\.(?:\s|$)")
 _MILESTONES = re.compile(r"Milestones reached: (\d+)")
 _SCREEN = re.compile(r"Screen id: ([0-9a-fA-F]+)")
 _MODE = re.compile(r"Mode: ([^.\n]+)")
+_HP = re.compile(r"\bHP:? (\d+) ?/ ?(\d+)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class View:
     milestones: int = 0
     items: str = ""
     screen: str | None = None
+    hp: tuple[int, int] | None = None  # (now, max), when the text shows "HP n/m"
+
+    @property
+    def hurt(self) -> bool:
+        """The player has lost health it could get back."""
+        return self.hp is not None and self.hp[0] < self.hp[1]
 
     @property
     def epoch(self) -> str:
@@ -99,7 +106,8 @@ def parse(text: str) -> View:
     mode = m.group(1).strip() if (m := _MODE.search(text)) else ""
     milestones = int(m.group(1)) if (m := _MILESTONES.search(text)) else 0
     items = _items(m.group(1)) if (m := _ITEMS.search(text)) else ""
-    common = {"mode": mode, "milestones": milestones, "items": items}
+    hp = (int(m.group(1)), int(m.group(2))) if (m := _HP.search(text)) else None
+    common = {"mode": mode, "milestones": milestones, "items": items, "hp": hp}
     if (m := _SCREEN.search(text)) and "Map," not in text:
         return View("screen", screen=m.group(1)[:8].lower(), **common)  # type: ignore[arg-type]
     area = _area(text)
