@@ -12,6 +12,8 @@ import animus
 from animus.config import load_config
 from animus.runs.runner import start_run
 
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -27,8 +29,8 @@ class Outcome:
 
 
 def play(overrides: dict[str, Any], sets: tuple[str, ...] = ()) -> Outcome:
-    """Run Animus Quest with `overrides` (dotted config keys) and return its outcome."""
-    config = load_config(overrides=overrides, sets=sets)
+    """Run the classic Animus Quest with `overrides` (dotted config keys) and return its outcome."""
+    config = load_config(overrides={"rom": ROM, **overrides}, sets=sets)
     with tempfile.TemporaryDirectory() as tmp:
         start_run(config, Path(tmp), "bench")
         with animus.open_run(Path(tmp) / "bench") as run:

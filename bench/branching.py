@@ -22,11 +22,14 @@ from animus.config import load_config
 from animus.inspect.chart_data import read_run
 from animus.runs.runner import start_run
 
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
+
 
 def play(n: int, seed: int, horizon: int, runs: Path) -> tuple[int | None, int | None, float]:
     """(committed actions, spent actions) at the final milestone (None if not reached), and wall seconds."""
     config = load_config(
         overrides={
+            "rom": ROM,
             "seed": seed,
             "label": f"N={n}",
             "budget.steps": 3000,

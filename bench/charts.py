@@ -2,9 +2,9 @@
 
 The runs are synthesized through the store's own API: `RunStore.create` (the real schema and migrations),
 `set_meta` with what the runner writes (label in 4 groups, model, seed, profile_id, milestone_count, status), the
-bundled animus-quest `profile.toml`, and every step through `record_step`, with milestone rows at the steps where
-a run reaches them (cumulative actions, tokens, cost and wall seconds, as the loop stores them). Each step's state
-is a real `GameState` JSON of the quest with a moving position, so a map chart has something to count.
+bundled classic profile (animus-quest-classic), and every step through `record_step`, with milestone rows at the
+steps where a run reaches them (cumulative actions, tokens, cost and wall seconds, as the loop stores them). Each
+step's state is a real `GameState` JSON of the quest with a moving position, so a map chart has something to count.
 
 Only `render_chart` is timed, in one process: for PNG, SVG and HTML, the median of `--reps` calls after one
 untimed warm-up call (the first call of a process also pays for importing matplotlib and its font cache; it is
@@ -33,7 +33,7 @@ from animus.runs.rows import MilestoneRow, StepRow
 from animus.runs.store import RunStore
 
 GROUPS = ("sonnet", "haiku", "opus", "mock")
-PROFILE = load_profile("animus-quest")
+PROFILE = load_profile("animus-quest-classic")  # the classic's profile: the game of every recorded result
 INPUTS, HASH, SCREEN = '[[["up"],4,12]]', "f" * 32, "0" * 16
 TEXT = "Game: Animus Quest, a top-down adventure. Mode: walking (overworld).\n" + "Area: VILLAGE ... " * 20
 

@@ -25,11 +25,12 @@ import animus
 from animus.fleet.command import run_fleet
 
 SEEDS = (1, 2, 3, 4)
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
 
 
 def plan_text(steps: int) -> str:
     return (
-        f"steps = {steps}\nseeds = {list(SEEDS)}\n[config]\nstop_on_finish = false\n"
+        f'steps = {steps}\nseeds = {list(SEEDS)}\n[config]\nrom = "{ROM}"\nstop_on_finish = false\n'
         '[[run]]\nlabel = "mock"\nmodel = "mock"\n'
     )
 

@@ -1,8 +1,8 @@
 """Benchmark: the harness overhead of Animus's loop per step, its drift over a long run, and frames/s against raw PyBoy.
 
 The loop is the real one (`animus.runs.runner.start_run`) with the `random` model and full recording: the SQLite
-run store, every step committed, keyframes at the config's default interval, on the bundled Animus Quest cartridge,
-in a temporary runs directory. `stop_on_finish` is off so every run plays exactly its step budget.
+run store, every step committed, keyframes at the config's default interval, on the bundled classic Animus Quest
+cartridge, in a temporary runs directory. `stop_on_finish` is off so every run plays exactly its step budget.
 
 - Overhead per step = step wall time - emulation time - model time. An `on_step` callback (called at the end of
   each step's `record`) samples `time.perf_counter()` and the Agent's cumulative `timing.emulation` and
@@ -47,6 +47,15 @@ with warnings.catch_warnings():
 Ops = list[tuple[tuple[str, ...], int, int]]
 
 
+def classic_rom() -> Path:
+    """The classic Animus Quest, which every recorded result played. By path, not by name: bench/versus.py runs
+    this script on an older src/ too, whose `bundled_rom()` takes no name (the classic was its only cartridge)."""
+    try:
+        return bundled_rom("animus-quest-classic")
+    except TypeError:
+        return bundled_rom()
+
+
 @dataclass
 class LoopRun:
     """Cumulative samples after each step (index 0: at `on_start`), and what the run played."""
@@ -83,7 +92,8 @@ class LoopRun:
 
 
 def run_loop(steps: int, runs_dir: Path, name: str, seed: int = 0, progress: int = 0) -> LoopRun:
-    config = load_config(overrides={"model": "random", "seed": seed, "budget.steps": steps, "stop_on_finish": False})
+    overrides = {"rom": str(classic_rom()), "model": "random", "seed": seed, "budget.steps": steps}
+    config = load_config(overrides={**overrides, "stop_on_finish": False})
     out = LoopRun(keyframe_every=config.record.keyframe_every)
 
     def on_step(agent: Agent) -> None:
@@ -179,7 +189,7 @@ def main() -> None:
     if args.steps < 2 * args.window:
         parser.error("--steps must be at least twice --window")
 
-    rom = bundled_rom().read_bytes()
+    rom = classic_rom().read_bytes()
     with tempfile.TemporaryDirectory(prefix="animus-bench-loop-") as tmp_name:
         tmp = Path(tmp_name)
         if args.profile:

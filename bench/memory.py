@@ -18,7 +18,7 @@ import platform
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 
-from _play import Outcome, median_or_dash, play
+from _play import ROM, Outcome, median_or_dash, play
 from animus.games import load_profile
 
 MAX_STEPS = 8000
@@ -54,7 +54,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, Python {platform.python_version()}")
     print(f"ablation: seeds {args.seeds}, memory.context_tokens = {args.budget}, up to {MAX_STEPS} steps")
     print(f"{'milestone':<24} {'with memory':>12} {'without':>12}")
-    for m in load_profile("animus-quest").milestones:
+    for m in load_profile(ROM).milestones:
         on = [o.milestone_actions[m.id] for o in with_memory if m.id in o.milestone_actions]
         off = [o.milestone_actions[m.id] for o in without if m.id in o.milestone_actions]
         print(f"{m.label:<24} {median_or_dash(on):>12} {median_or_dash(off):>12}   (reached {len(on)} / {len(off)})")

@@ -32,6 +32,7 @@ from animus.inspect.server import FrameStore
 from animus.runs.runner import start_run
 from animus.runs.store import RunStore
 
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
 TARGET_P95_MS = 150.0
 SERVE = (  # Ctrl-C handling restored: a shell's background job starts with SIGINT ignored
     "import signal, sys; from pathlib import Path; from animus.inspect.server import serve; "
@@ -41,7 +42,7 @@ SERVE = (  # Ctrl-C handling restored: a shell's background job starts with SIGI
 
 
 def build(runs_dir: Path, steps: int) -> Path:
-    config = load_config(overrides={"model": "random", "budget.steps": steps, "stop_on_finish": False})
+    config = load_config(overrides={"rom": ROM, "model": "random", "budget.steps": steps, "stop_on_finish": False})
     t0 = time.perf_counter()
     end = start_run(config, runs_dir, "long")
     print(f"built {end.steps:,} steps in {time.perf_counter() - t0:,.1f} s: {end.run_dir}", file=sys.stderr)

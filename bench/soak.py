@@ -28,6 +28,8 @@ from animus.agent.loop import Agent
 from animus.config import load_config
 from animus.runs.runner import start_run
 
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
+
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -59,7 +61,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, help="Keep the run here (default: a temporary directory).")
     args = parser.parse_args()
-    config = load_config(overrides={"budget.steps": args.steps, "stop_on_finish": False, "progress.log_every": 10**9})
+    overrides = {"rom": ROM, "budget.steps": args.steps, "stop_on_finish": False, "progress.log_every": 10**9}
+    config = load_config(overrides=overrides)
 
     times: list[float] = []
     samples: list[tuple[int, float, int, int]] = []  # step, RSS MB, store bytes, model-text bytes

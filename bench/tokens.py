@@ -49,6 +49,7 @@ from animus.config import Price, load_config
 from animus.runs.runner import start_run
 
 HERE = Path(__file__).resolve().parent
+ROM = "animus-quest-classic"  # the cartridge every recorded result played
 STARTER_MAX_MESSAGES = 30
 CONTEXT_LIMIT = 200_000
 MOVES = ["up", "down", "left", "right", "a", "b"]
@@ -100,8 +101,8 @@ def play(steps: int, config_path: Path, model: str, seed: int) -> tuple[Path, te
         os.environ["ANTHROPIC_API_KEY"] = "bench-key-not-secret"
         config = load_config(
             config_path,
-            overrides={"model": f"anthropic:{model}", "model.base_url": server.url, "budget.steps": steps,
-                       "seed": seed, "stop_on_finish": False},
+            overrides={"rom": ROM, "model": f"anthropic:{model}", "model.base_url": server.url,
+                       "budget.steps": steps, "seed": seed, "stop_on_finish": False},
         )  # fmt: skip
         start_run(config, Path(tmp.name), "tokens")
         if server.violations:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled cartridge and ROM files derived from it."""
+"""Shared fixtures: the bundled classic cartridge and ROM files derived from it."""
 
 from __future__ import annotations
 
@@ -13,10 +13,18 @@ from animus.emulator.rom import header_checksum
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The classic six-area Animus Quest, which most tests play or inspect: pinned by its bundled name (`--rom`, a config's
+# `rom`), so they keep playing it whichever cartridge is the default. Its sources live in cartridge/classic/.
+CLASSIC = "animus-quest-classic"
+CLASSIC_ROM = ("--rom", CLASSIC)  # the `animus run` options that select it
+CLASSIC_CONFIG = f'[config]\nrom = "{CLASSIC}"\n'  # a fleet plan's [config] table that selects it
+CLASSIC_DIR = REPO / "cartridge" / "classic"
+
 
 @pytest.fixture(scope="session")
 def quest_rom() -> Path:
-    return bundled_rom()
+    """The classic cartridge's bundled ROM file."""
+    return bundled_rom(CLASSIC)
 
 
 @pytest.fixture(scope="session")
@@ -32,11 +40,11 @@ def retitled(data: bytes, title: str) -> bytes:
     return bytes(raw)
 
 
-WALKTHROUGH = REPO / "cartridge" / "walkthrough.txt"
+WALKTHROUGH = CLASSIC_DIR / "walkthrough.txt"
 
 
 def load_walkthrough(path: Path = WALKTHROUGH) -> list[str]:
-    """The walkthrough as a flat list of button names, one per press (format: cartridge/README.md)."""
+    """The walkthrough as a flat list of button names, one per press (format: cartridge/classic/README.md)."""
     from animus.agent.models.scripted import read_walkthrough
 
     return [button for line in read_walkthrough(path) for button in line]

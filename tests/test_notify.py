@@ -22,7 +22,7 @@ from animus.config import load_config
 from animus.emulator import read_rom
 from animus.games import choose_profile
 from animus.runs.runner import start_run
-from tests.conftest import animus_env, retitled, run_animus
+from tests.conftest import CLASSIC, animus_env, retitled, run_animus
 from tests.helpers import start
 
 HUGE_MB = 10**9  # more free space than any test machine has: the low-space warning must come, once
@@ -176,7 +176,7 @@ def test_retries_are_status_lines(tmp_path: Path, caplog: pytest.LogCaptureFixtu
         caplog.set_level(logging.INFO, logger="animus")
         server.add(Fault.rate_limited(retry_after=1))
         sets = (f"model.base_url={server.url}", "model.retry_base_seconds=0.01")
-        config = load_config(overrides={"model": f"anthropic:{model}", "budget.steps": 1}, sets=sets)
+        config = load_config(overrides={"rom": CLASSIC, "model": f"anthropic:{model}", "budget.steps": 1}, sets=sets)
         with pytest.MonkeyPatch.context() as env:
             env.setenv("ANTHROPIC_API_KEY", key)
             assert start_run(config, tmp_path, "api").steps == 1

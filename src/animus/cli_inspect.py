@@ -178,9 +178,11 @@ def games() -> None:
     """List the built-in game profiles."""
     from animus.games import builtin_profiles
 
-    for p in builtin_profiles():
+    profiles = builtin_profiles()
+    width = max(len(p.id) for p in profiles)
+    for p in profiles:
         titles = ", ".join(p.titles) or "any ROM"
-        click.echo(f"{p.id:<14} {len(p.milestones):>2} milestones  {p.name} ({titles})")
+        click.echo(f"{p.id:<{width}}  {len(p.milestones):>2} milestones  {p.name} ({titles})")
 
 
 @click.command()
@@ -203,11 +205,11 @@ def rom() -> None:
 def rom_info(path: str | None, as_json: bool) -> None:
     """Validate a ROM and print its header facts and sha256.
 
-    With no PATH, describes Animus Quest, the cartridge bundled with Animus.
+    PATH may name a bundled cartridge (animus-quest, animus-quest-classic); with no PATH, the default one.
     """
-    from animus.emulator import bundled_rom, read_rom
+    from animus.emulator import read_rom, rom_file
 
-    _, info = read_rom(path if path is not None else bundled_rom())
+    _, info = read_rom(rom_file(path))
     if as_json:
         click.echo(json.dumps(asdict(info) | {"cgb_only": info.cgb_only}, indent=2))
         return

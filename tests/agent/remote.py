@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC_ROM, animus_env
 
 PRICES = {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}  # $ per million tokens
 
@@ -39,7 +39,7 @@ class Backend:
         sets = [f"pricing.{self.model_id}.{k}={v}" for k, v in PRICES.items()] if priced else []
         sets.append("model.retry_base_seconds=0.01")
         return [
-            sys.executable, "-m", "animus", "run", "--model", self.model, "--base-url", self.url,
+            sys.executable, "-m", "animus", "run", *CLASSIC_ROM, "--model", self.model, "--base-url", self.url,
             "--runs-dir", str(runs), "--name", name, *[x for s in sets for x in ("--set", s)], *args,
         ]  # fmt: skip
 

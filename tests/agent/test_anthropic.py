@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.agent.remote import Backend, assert_no_key, count, meta, priced, query
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC_ROM, animus_env
 from tests.fakes.messages_server import (
     DropConnection,
     FakeMessagesServer,
@@ -238,7 +238,7 @@ def test_no_key_stops_with_a_clear_reason(server: FakeMessagesServer, api: Backe
     ],
 )
 def test_bad_thinking_settings_are_config_errors(tmp_path: Path, setting: str, words: str) -> None:
-    cmd = [sys.executable, "-m", "animus", "run", "--model", "anthropic:x", "--runs-dir", str(tmp_path),
+    cmd = [sys.executable, "-m", "animus", "run", *CLASSIC_ROM, "--model", "anthropic:x", "--runs-dir", str(tmp_path),
            "--set", setting]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, env=animus_env(), timeout=60)
     assert out.returncode == 2

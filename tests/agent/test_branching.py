@@ -14,7 +14,7 @@ import pytest
 import animus
 from animus.agent.scorers import BranchOutcome, MilestoneScorer, NoveltyScorer, VoteScorer, choose, create_scorer
 from animus.errors import ConfigError
-from tests.conftest import animus_env, deterministic_steps, run_animus
+from tests.conftest import CLASSIC, CLASSIC_ROM, animus_env, deterministic_steps, run_animus
 from tests.helpers import committed_steps, start, wait_for
 
 # The greedy mock (no thinking) is the one whose seeds differ enough for branches to disagree.
@@ -22,7 +22,19 @@ GREEDY = ("--set", 'thinking.type="disabled"')
 
 
 def branched(tmp_path: Path, name: str, *extra: str) -> Path:
-    args = ["run", "--seed", "1", "--branches", "3", "--horizon", "6", *GREEDY, "--runs-dir", str(tmp_path)]
+    args = [
+        "run",
+        *CLASSIC_ROM,
+        "--seed",
+        "1",
+        "--branches",
+        "3",
+        "--horizon",
+        "6",
+        *GREEDY,
+        "--runs-dir",
+        str(tmp_path),
+    ]
     done = run_animus(*args, "--name", name, *extra)
     assert done.returncode == 0, done.stderr
     return tmp_path / name
@@ -60,8 +72,9 @@ def test_forks_are_stored_and_the_best_branch_becomes_the_run(tmp_path: Path) ->
     assert verified.returncode == 0 and verified.stdout.startswith("OK: 40 steps"), verified.stdout + verified.stderr
     shown = run_animus("show", str(run_dir)).stdout
     assert f"{len(forks)} best-of-N forks · {totals.actions + totals.branch_actions} actions spent" in shown
-    assert "config    5 settings differ from the defaults" in shown  # seed, thinking, branches, horizon, steps
+    assert "config    6 settings differ from the defaults" in shown  # rom, seed, thinking, branches, horizon, steps
     assert "  branching.branches = 3\n" in shown and '  thinking.type = "disabled"\n' in shown
+    assert f'  rom = "{CLASSIC}"\n' in shown
 
 
 def test_milestones_reached_in_a_fork_count_the_session_time_before_it(tmp_path: Path) -> None:
@@ -98,7 +111,7 @@ def test_the_chart_puts_committed_or_spent_actions_on_x(tmp_path: Path) -> None:
 def test_a_branched_run_killed_mid_fork_resumes_to_the_uninterrupted_steps(tmp_path: Path) -> None:
     whole = branched(tmp_path, "whole", "--steps", "60")
     runs = str(tmp_path)
-    proc = start("run", "--seed", "1", "--branches", "3", "--horizon", "6", *GREEDY, "--steps", "60",
+    proc = start("run", *CLASSIC_ROM, "--seed", "1", "--branches", "3", "--horizon", "6", *GREEDY, "--steps", "60",
                  "--runs-dir", runs, "--name", "cut")  # fmt: skip
     db = tmp_path / "cut" / "run.db"
     wait_for(lambda: committed_steps(db) >= 12 or proc.poll() is not None)
@@ -118,7 +131,7 @@ def test_a_branched_run_killed_mid_fork_resumes_to_the_uninterrupted_steps(tmp_p
 
 
 def test_ctrl_c_commits_the_best_of_what_the_branches_played(tmp_path: Path) -> None:
-    proc = start("run", "--seed", "1", "--branches", "2", "--horizon", "1000", *GREEDY, "--set",
+    proc = start("run", *CLASSIC_ROM, "--seed", "1", "--branches", "2", "--horizon", "1000", *GREEDY, "--set",
                  "stop_on_finish=false", "--steps", "3000", "--runs-dir", str(tmp_path), "--name", "c")  # fmt: skip
     db = tmp_path / "c" / "run.db"
     wait_for(lambda: db.exists() or proc.poll() is not None)
@@ -164,7 +177,9 @@ def test_scorers_rank_as_documented() -> None:
 def test_an_unknown_scorer_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="choose one of milestones, novelty, vote"):
         create_scorer("best")
-    done = run_animus("run", "--branches", "2", "--scorer", "best", "--runs-dir", str(tmp_path), "--name", "x")
+    done = run_animus(
+        "run", *CLASSIC_ROM, "--branches", "2", "--scorer", "best", "--runs-dir", str(tmp_path), "--name", "x"
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "unknown scorer 'best'" in done.stderr
     assert not (tmp_path / "x").exists()
 
@@ -191,7 +206,7 @@ def test_a_plugin_scorer_is_found_by_its_entry_point(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    args = ["run", "--branches", "3", "--horizon", "4", "--scorer", "last", "--steps", "12", "--runs-dir",
+    args = ["run", *CLASSIC_ROM, "--branches", "3", "--horizon", "4", "--scorer", "last", "--steps", "12", "--runs-dir",
             str(tmp_path), "--name", "p"]  # fmt: skip
     done = subprocess.run([sys.executable, "-m", "animus", *args], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -220,8 +235,8 @@ def test_a_remote_model_branches_with_its_own_temperature_per_branch(tmp_path: P
 
 def test_an_operator_note_reaches_every_branch_of_the_next_fork(tmp_path: Path) -> None:
     runs = str(tmp_path)
-    proc = start("run", "--seed", "1", "--branches", "2", "--horizon", "5", *GREEDY, "--set", "stop_on_finish=false",
-                 "--steps", "400", "--runs-dir", runs, "--name", "n")  # fmt: skip
+    proc = start("run", *CLASSIC_ROM, "--seed", "1", "--branches", "2", "--horizon", "5", *GREEDY,
+                 "--set", "stop_on_finish=false", "--steps", "400", "--runs-dir", runs, "--name", "n")  # fmt: skip
     db = tmp_path / "n" / "run.db"
     wait_for(lambda: committed_steps(db) >= 10 or proc.poll() is not None)
     noted = run_animus("note", "n", "plan", "look behind the waterfall", "--runs-dir", runs)

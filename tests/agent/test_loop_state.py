@@ -20,7 +20,7 @@ from animus.agent.models import Model, create_model
 from animus.agent.state import LoopState, Rig
 from animus.agent.types import Reply, Request
 from animus.config import RunConfig, load_config
-from animus.emulator import bundled_rom, read_rom
+from animus.emulator import read_rom, rom_file
 from animus.emulator.gameboy import GameBoy
 from animus.games import Profile, choose_profile, load_profile
 from animus.runs import rebuild
@@ -28,6 +28,7 @@ from animus.runs.buffer import BranchBuffer
 from animus.runs.reader import RunReader
 from animus.runs.runner import PROFILE_FILE, resume_run, start_run
 from animus.runs.store import RunStore
+from tests.conftest import CLASSIC
 
 # A session-only cursor and wall time, not state a resume must reproduce: the rebuilt `last_event_id` is the newest
 # event of the run, the live one the newest operator event applied (both read the same operator events next); the
@@ -36,6 +37,7 @@ from animus.runs.store import RunStore
 NOT_REBUILT = {"wall_before", "last_event_id", "_tools", "_tool_chars"}
 
 BUSY = {
+    "rom": CLASSIC,
     "model.name": "mock",
     "seed": 3,
     "budget.steps": 70,
@@ -80,7 +82,7 @@ def test_resume_rebuilds_every_piece_of_the_loop_state_as_it_was(tmp_path: Path)
     ((state, live_profile),) = live
     run_dir = tmp_path / "r"
     profile = load_profile(str(run_dir / PROFILE_FILE))
-    with RunStore.open(run_dir) as store, GameBoy(bundled_rom()) as gb:
+    with RunStore.open(run_dir) as store, GameBoy(rom_file(config.rom)) as gb:
         rebuilt = rebuild.loop_state(store, gb, profile, config, config.budget.steps)
         events = store.memory_events()
     assert {e.kind for e in events} >= {"summary", "note_set", "note_delete", "stuck_warn"}, "a run with every piece"
@@ -126,7 +128,7 @@ class Counting:
 
 
 def test_start_and_resume_play_with_the_model_and_gate_they_are_given(tmp_path: Path) -> None:
-    config = load_config(overrides={"model.name": "mock", "seed": 2, "budget.steps": 12})
+    config = load_config(overrides={"rom": CLASSIC, "model.name": "mock", "seed": 2, "budget.steps": 12})
     gate = CountingGate()
     first = Counting(create_model("mock", config), gate)
     start_run(config, tmp_path, "g", model=first, gate=gate)
@@ -147,7 +149,7 @@ def test_start_and_resume_play_with_the_model_and_gate_they_are_given(tmp_path: 
 
 def test_a_fork_leaves_the_run_s_caller_alone_and_every_branch_keeps_the_fleet_s_gate(tmp_path: Path) -> None:
     config = load_config(
-        overrides={"seed": 1, "budget.steps": 30, "branching.branches": 3, "branching.horizon": 6},
+        overrides={"rom": CLASSIC, "seed": 1, "budget.steps": 30, "branching.branches": 3, "branching.horizon": 6},
         sets=('thinking.type="disabled"',),
     )
     gate = CountingGate()
@@ -172,14 +174,14 @@ def test_a_fork_leaves_the_run_s_caller_alone_and_every_branch_keeps_the_fleet_s
 
 
 def quest(config: RunConfig) -> tuple[Path, Profile]:
-    rom_path = bundled_rom()
+    rom_path = rom_file(config.rom)
     _, rom = read_rom(rom_path)
-    profile, _ = choose_profile(rom.title, rom.sha256, config.game)
+    profile, _ = choose_profile(rom.title, rom.sha256, config.game.profile)
     return rom_path, profile
 
 
 def test_a_fork_copies_the_loop_state_whole_and_take_adopts_a_branch_s(tmp_path: Path) -> None:
-    config = load_config(overrides={"model.name": "mock"})
+    config = load_config(overrides={"rom": CLASSIC, "model.name": "mock"})
     rom_path, profile = quest(config)
     with GameBoy(rom_path) as gb:
         rig = Rig(gb, profile, BranchBuffer(tmp_path), config, create_model("mock", config))

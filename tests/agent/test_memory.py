@@ -10,7 +10,7 @@ from pathlib import Path
 
 import animus
 from animus.agent.prompts import SUMMARY_SECTIONS
-from tests.conftest import run_animus
+from tests.conftest import CLASSIC_ROM, run_animus
 from tests.helpers import committed_steps, start, wait_for
 
 SMALL = ["--set", "memory.context_tokens=3000"]
@@ -24,7 +24,7 @@ def jsonl(tmp_path: Path, lines: list[dict[str, object]]) -> str:
 
 def test_summaries_keep_every_request_within_the_budget(tmp_path: Path) -> None:
     result = run_animus(
-        "run", "--model", "random", "--steps", "300", *SMALL, "--runs-dir", str(tmp_path), "--name", "s"
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "300", *SMALL, "--runs-dir", str(tmp_path), "--name", "s"
     )
     assert result.returncode == 0, result.stderr
     with animus.open_run(tmp_path / "s") as run:
@@ -51,7 +51,7 @@ def test_summarize_request_asks_for_the_sections() -> None:
 
 def test_memory_disabled_drops_turns_without_summaries(tmp_path: Path) -> None:
     args = ["--set", "memory.enabled=false", *SMALL, "--runs-dir", str(tmp_path), "--name", "off"]
-    assert run_animus("run", "--model", "random", "--steps", "200", *args).returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, "--model", "random", "--steps", "200", *args).returncode == 0
     with animus.open_run(tmp_path / "off") as run:
         assert not [c for c in run.model_calls() if c.purpose == "summarize"]
         trims = [e for e in run.memory_events() if e.kind == "summary"]
@@ -64,7 +64,7 @@ def test_note_cap_gives_a_clear_tool_error(tmp_path: Path) -> None:
     small = {"tool_calls": [{"name": "note", "input": {"key": "k2", "text": "y" * 20}}]}
     model = jsonl(tmp_path, [big, small])
     args = ["--set", "memory.notes_max_chars=160", "--runs-dir", str(tmp_path), "--name", "cap"]
-    assert run_animus("run", "--model", model, *args).returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, "--model", model, *args).returncode == 0
     with animus.open_run(tmp_path / "cap") as run:
         results = [json.loads(s.tool_results)[0] for s in run.steps()]
         assert results[0]["is_error"] is False
@@ -74,7 +74,9 @@ def test_note_cap_gives_a_clear_tool_error(tmp_path: Path) -> None:
 
 def test_operator_notes_reach_a_running_run_and_survive_resume(tmp_path: Path) -> None:
     db = tmp_path / "op" / "run.db"
-    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "op")
+    proc = start(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "op"
+    )
     try:
         wait_for(lambda: committed_steps(db) >= 20)
         noted = run_animus("note", "op", "hint", "the key is in the east well", "--runs-dir", str(tmp_path))
@@ -111,8 +113,8 @@ def test_memory_is_rebuilt_exactly_after_resume(tmp_path: Path) -> None:
     press = {"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["up", "a"]}}]}
     model = jsonl(tmp_path, ([note] + [press] * 9) * 20)
     common = ["--model", model, *SMALL, "--runs-dir", str(tmp_path)]
-    assert run_animus("run", *common, "--name", "whole").returncode == 0
-    assert run_animus("run", *common, "--steps", "77", "--name", "cut").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *common, "--name", "whole").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *common, "--steps", "77", "--name", "cut").returncode == 0
     assert run_animus("resume", "cut", "--steps", "2000", "--runs-dir", str(tmp_path)).returncode == 0
 
     def calls(name: str) -> list[tuple[object, ...]]:

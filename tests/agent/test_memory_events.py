@@ -20,7 +20,7 @@ from animus.memory.events import EventSource, MemoryEvent, MemoryKind
 from animus.runs.reader import RunReader
 from animus.runs.runner import start_run
 from animus.runs.store import RunStore
-from tests.conftest import run_animus
+from tests.conftest import CLASSIC, CLASSIC_ROM, run_animus
 
 # A short run that stores every kind: a small context (summaries), a short watchdog (its three stages and a
 # reflection) and a small notes cap (the mock forgets notes to make room).
@@ -49,7 +49,7 @@ def tool(name: str, **args: str) -> dict[str, object]:
 def test_note_forget_and_the_operator_treat_a_spaced_key_as_the_same_key(tmp_path: Path) -> None:
     model = scripted(tmp_path, [tool("note", key=" door ", text="east"), tool("forget", key=" door "),
                                 tool("note", key="door", text="west"), tool("forget", key="door\t")])  # fmt: skip
-    done = run_animus("run", "--model", model, "--runs-dir", str(tmp_path), "--name", "k")
+    done = run_animus("run", *CLASSIC_ROM, "--model", model, "--runs-dir", str(tmp_path), "--name", "k")
     assert done.returncode == 0, done.stderr
     with animus.open_run(tmp_path / "k") as run:
         results = [json.loads(s.tool_results)[0] for s in run.steps()]
@@ -92,7 +92,7 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Req
             requests.append(request)
             return self.model.respond(request)
 
-    config = load_config(overrides=EVERY_KIND)
+    config = load_config(overrides={"rom": CLASSIC, **EVERY_KIND})
     start_run(config, runs, "all", model=Keep(create_model(config.model.name, config)))
     assert run_animus("note", "all", "hint", "look east", "--runs-dir", str(runs)).returncode == 0
     return runs / "all", requests
@@ -135,7 +135,9 @@ def test_a_summary_covers_the_steps_its_request_folded(every_kind: tuple[Path, l
 
 
 def test_events_round_trip_through_the_store_and_an_unknown_kind_is_kept(tmp_path: Path) -> None:
-    done = run_animus("run", "--model", "random", "--steps", "3", "--runs-dir", str(tmp_path), "--name", "r")
+    done = run_animus(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "3", "--runs-dir", str(tmp_path), "--name", "r"
+    )
     assert done.returncode == 0, done.stderr
     made = [
         MemoryEvent.note(0, "door", "east", EventSource.OPERATOR),
@@ -180,7 +182,16 @@ def test_events_round_trip_through_the_store_and_an_unknown_kind_is_kept(tmp_pat
 
 def test_a_summary_whose_key_is_no_step_is_a_damaged_run_for_resume(tmp_path: Path) -> None:
     made = run_animus(
-        "run", "--steps", "30", "--set", "memory.context_tokens=3000", "--runs-dir", str(tmp_path), "--name", "s"
+        "run",
+        *CLASSIC_ROM,
+        "--steps",
+        "30",
+        "--set",
+        "memory.context_tokens=3000",
+        "--runs-dir",
+        str(tmp_path),
+        "--name",
+        "s",
     )
     assert made.returncode == 0, made.stderr
     run = tmp_path / "s"

@@ -12,13 +12,13 @@ import animus
 from animus.config import load_config
 from animus.errors import ConfigError
 from animus.runs.runner import start_run
-from tests.conftest import deterministic_steps, retitled
+from tests.conftest import CLASSIC, deterministic_steps, retitled
 
 MAX_ACTIONS = 4000  # the acceptance bound; the mock needs far fewer
 
 
 def play(tmp_path: Path, name: str, **overrides: object) -> Path:
-    config = load_config(overrides={"model": "mock", "seed": 0, "budget.steps": 6000, **overrides})
+    config = load_config(overrides={"rom": CLASSIC, "model": "mock", "seed": 0, "budget.steps": 6000, **overrides})
     end = start_run(config, tmp_path, name)
     return end.run_dir
 

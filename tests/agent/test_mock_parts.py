@@ -17,7 +17,7 @@ from animus.agent.prompts import SUMMARY_SECTIONS
 from animus.agent.types import AssistantTurn, Memory, Reply, Request, Thinking, ToolCall, UserTurn
 from animus.config import load_config
 from animus.runs.runner import start_run
-from tests.conftest import WALKTHROUGH
+from tests.conftest import CLASSIC, WALKTHROUGH
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def texts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         lines += [presses[0]] * len(presses) if single else [f"{presses[0]} x{len(presses)}"]
     script = tmp / "walk.txt"
     script.write_text("\n".join(lines[:70]) + "\n")
-    config = load_config(overrides={"model": f"scripted:{script}", "budget.steps": 70})
+    config = load_config(overrides={"rom": CLASSIC, "model": f"scripted:{script}", "budget.steps": 70})
     run_dir = start_run(config, tmp, "walk").run_dir
     out: list[str] = []
     with animus.open_run(run_dir) as run:

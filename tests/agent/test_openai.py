@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.agent.remote import Backend, assert_no_key, count, meta, priced, query
+from tests.conftest import CLASSIC_ROM
 from tests.fakes.chat_server import ContentFilter, DropConnection, FakeChatServer, Fault, Length, Text, ToolCall
 from tests.helpers import committed_steps, wait_for
 
@@ -141,5 +142,5 @@ def test_a_local_server_needs_no_key(server: FakeChatServer, tmp_path: Path) -> 
 
 
 def test_openai_itself_needs_a_key(api: Backend, tmp_path: Path) -> None:
-    out = api.animus("run", "--model", api.model, "--runs-dir", str(tmp_path), with_key=False)
+    out = api.animus("run", *CLASSIC_ROM, "--model", api.model, "--runs-dir", str(tmp_path), with_key=False)
     assert out.returncode == 2 and out.stderr.startswith("error: openai: OPENAI_API_KEY is not set")

@@ -8,7 +8,7 @@ from pathlib import Path
 import animus
 from animus.agent.watchdog import Watchdog
 from animus.config import WatchdogConfig
-from tests.conftest import run_animus
+from tests.conftest import CLASSIC_ROM, run_animus
 
 
 def test_walking_into_a_wall_escalates_warn_reflect_stuck_and_stops(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_walking_into_a_wall_escalates_warn_reflect_stuck_and_stops(tmp_path: Pa
     script = tmp_path / "wall.jsonl"
     script.write_text("\n".join(json.dumps(line) for line in [start] + [up] * 200) + "\n")
     result = run_animus(
-        "run", "--model", f"scripted:{script}", "--runs-dir", str(tmp_path), "--name", "w",
+        "run", *CLASSIC_ROM, "--model", f"scripted:{script}", "--runs-dir", str(tmp_path), "--name", "w",
         "--set", "watchdog.same_position_actions=10", "--set", "watchdog.escalate_actions=5",
         "--set", "watchdog.on_stuck='stop'",
     )  # fmt: skip
@@ -43,7 +43,9 @@ def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:
     script = tmp_path / "wall.jsonl"
     script.write_text("\n".join(json.dumps(up) for _ in range(60)) + "\n")
     args = ["--set", "watchdog.same_position_actions=10", "--set", "watchdog.escalate_actions=5"]
-    result = run_animus("run", "--model", f"scripted:{script}", *args, "--runs-dir", str(tmp_path), "--name", "k")
+    result = run_animus(
+        "run", *CLASSIC_ROM, "--model", f"scripted:{script}", *args, "--runs-dir", str(tmp_path), "--name", "k"
+    )
     assert result.returncode == 0
     with animus.open_run(tmp_path / "k") as run:
         assert run.status == "done" and run.totals().steps == 60

@@ -1,4 +1,4 @@
-"""The committed ROM is exactly what the committed sources build, and its header is what Animus promises."""
+"""The committed classic ROM is exactly what its committed sources build, and its header is what Animus promises."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from animus.emulator.rom import header_checksum, read_rom
-from tests.conftest import REPO
+from tests.conftest import CLASSIC_DIR, REPO
 
-CARTRIDGE = REPO / "cartridge"
+CARTRIDGE = REPO / "cartridge"  # every cartridge's sources, for the scans below
 
 
 @pytest.mark.skipif(shutil.which("sdcc") is None, reason="sdcc is not installed (apt-get install sdcc)")
 def test_sources_rebuild_the_committed_rom_byte_for_byte(quest_rom: Path, tmp_path: Path) -> None:
     out = tmp_path / "rebuilt.gb"
-    subprocess.run(["bash", str(CARTRIDGE / "build.sh"), str(out)], check=True, capture_output=True, timeout=300)
+    subprocess.run(["bash", str(CLASSIC_DIR / "build.sh"), str(out)], check=True, capture_output=True, timeout=300)
     assert out.read_bytes() == quest_rom.read_bytes()
     assert not list(CARTRIDGE.rglob("*.ihx")) and not list(CARTRIDGE.rglob("*.rel")), "build left artifacts"
 

@@ -1,24 +1,40 @@
-"""Animus Quest's rules, checked in the real emulator: walls, dialogs, the one-time hint, the gate, the battle.
+"""The classic Animus Quest's rules, in the real emulator: walls, dialogs, the one-time hint, the gate, the battle.
 
-Paths between places come from the cartridge's own map data (cartridge/art/maps.txt, via cartridge/solve.py), so a
-test fails if the ROM and its documented map disagree.
+Paths between places come from the cartridge's own map data (cartridge/classic/art/maps.txt, via
+cartridge/classic/solve.py), so a test fails if the ROM and its documented map disagree.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from animus.emulator import GameBoy
-from tests.conftest import REPO
+from tests.conftest import CLASSIC_DIR
 
-sys.path.insert(0, str(REPO / "cartridge"))
-import solve
-import world
+
+def _classic_tools() -> tuple[ModuleType, ModuleType]:
+    """cartridge/classic/solve.py and the tools/world.py it imports, loaded without leaving a `solve` or `world` on
+    sys.path or in sys.modules: another cartridge's tools may use the same module names."""
+    names = ("solve", "world")
+    saved_path, saved = list(sys.path), {n: sys.modules.pop(n) for n in names if n in sys.modules}
+    sys.path.insert(0, str(CLASSIC_DIR))
+    try:
+        return importlib.import_module("solve"), importlib.import_module("world")
+    finally:
+        sys.path[:] = saved_path
+        for n in names:
+            sys.modules.pop(n, None)
+        sys.modules.update(saved)
+
+
+solve, world = _classic_tools()
 
 TILEMAP = 0x9800
 KEY, BADGE = 1, 2
@@ -26,7 +42,7 @@ KEY, BADGE = 1, 2
 
 @dataclass
 class Quest:
-    """A GameBoy playing Animus Quest, with readers for the RAM map of cartridge/README.md."""
+    """A GameBoy playing Animus Quest, with readers for the RAM map of cartridge/classic/README.md."""
 
     gb: GameBoy
     gate_open: bool = False
@@ -98,7 +114,7 @@ def test_screen_shows_the_documented_map(quest: Quest) -> None:
         if row == y:  # the player is a background tile too (0x8B-0x8E by facing)
             assert 0x8B <= tiles[x] <= 0x8E
             tiles = tiles[:x] + expected[x : x + 1] + tiles[x + 1 :]
-        assert tiles == expected, f"row {row} of the house differs from cartridge/art/maps.txt"
+        assert tiles == expected, f"row {row} of the house differs from cartridge/classic/art/maps.txt"
     assert quest.box_row(15).strip() == "MY HOUSE"
     assert quest.box_row(16).strip() == "ITEMS: NONE"
 

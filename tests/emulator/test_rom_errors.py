@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from animus.emulator import GameBoy, read_rom
+from animus.emulator import GameBoy, bundled_rom, read_rom
 from animus.emulator.rom import header_checksum
 from animus.errors import RomError
 
@@ -107,12 +107,23 @@ def test_a_fifo_is_not_a_rom(tmp_path: Path) -> None:
         read_rom(fifo)
 
 
-def test_rom_info_on_the_bundled_cartridge() -> None:
-    result = animus("rom", "info")
+def test_rom_info_on_the_bundled_cartridge(quest_rom: Path) -> None:
+    result = animus("rom", "info", str(quest_rom))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "ANIMUSQUEST" in result.stdout
     assert "0x00 ROM ONLY" in result.stdout
+
+
+def test_rom_info_without_a_path_describes_the_default_bundled_cartridge() -> None:
+    result = animus("rom", "info")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    default = bundled_rom()
+    _, info = read_rom(default)
+    assert f"path             {default}\n" in result.stdout
+    assert f"title            {info.title}\n" in result.stdout
+    assert f"0x{info.cartridge_type:02X} {info.cartridge_name}" in result.stdout
 
 
 def test_rom_info_json_matches_the_file(quest_rom: Path, quest_bytes: bytes) -> None:

@@ -11,6 +11,7 @@ import pytest
 from animus.config import RunConfig, load_config
 from animus.fleet.limits import key_groups
 from tests.agent.remote import PRICES, Backend, assert_no_key
+from tests.conftest import CLASSIC
 from tests.fakes.messages_server import FakeMessagesServer
 from tests.fleet.helpers import fleet, record, status, write_plan
 from tests.helpers import committed_steps
@@ -32,6 +33,7 @@ def plan_text(url: str, steps: int, limits: str) -> str:
         steps = {steps}
         seeds = [1, 2]
         [config]
+        rom = "{CLASSIC}"
         "model.base_url" = "{url}"
         "model.retry_base_seconds" = 0.01
         pricing = {{ "{MODEL}" = {{ {prices} }} }}

@@ -8,23 +8,25 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import deterministic_steps, run_animus
+from tests.conftest import CLASSIC, CLASSIC_ROM, deterministic_steps, run_animus
 from tests.fleet.helpers import entry, fleet, record, start_fleet, status, write_plan
 from tests.helpers import committed_steps, wait_for
 
-QUEST_3X3 = """
+QUEST_3X3 = f"""
     steps = 300
     seeds = [1, 2, 3]
+    [config]
+    rom = "{CLASSIC}"
 
     [[run]]
     label = "mock 1024"
     model = "mock"
-    set = { "thinking.budget_tokens" = 1024 }
+    set = {{ "thinking.budget_tokens" = 1024 }}
 
     [[run]]
     label = "mock greedy"
     model = "mock"
-    set = { "thinking.type" = "disabled" }
+    set = {{ "thinking.type" = "disabled" }}
 
     [[run]]
     label = "random"
@@ -85,10 +87,11 @@ def test_a_3x3_fleet_finishes_with_a_summary_and_a_chart_and_a_rerun_skips_every
 def test_a_worker_killed_with_sigkill_is_restarted_and_its_steps_match_a_solo_run(tmp_path: Path) -> None:
     plan = write_plan(
         tmp_path / "long.toml",
-        """
+        f"""
         steps = 500
         seeds = [4]
         [config]
+        rom = "{CLASSIC}"
         stop_on_finish = false
         [[run]]
         label = "long"
@@ -114,7 +117,7 @@ def test_a_worker_killed_with_sigkill_is_restarted_and_its_steps_match_a_solo_ru
     assert log.count(" session ") == 2
 
     solo_args = ["--model", "mock", "--seed", "4", "--steps", "500", "--label", "long", "--set", "stop_on_finish=false"]
-    solo = run_animus("run", *solo_args, "--runs-dir", str(tmp_path / "solo"), "--name", "solo")
+    solo = run_animus("run", *CLASSIC_ROM, *solo_args, "--runs-dir", str(tmp_path / "solo"), "--name", "solo")
     assert solo.returncode == 0, solo.stderr
     assert deterministic_steps(db) == deterministic_steps(tmp_path / "solo" / "solo" / "run.db")
 
@@ -122,10 +125,11 @@ def test_a_worker_killed_with_sigkill_is_restarted_and_its_steps_match_a_solo_ru
 def test_ctrl_c_leaves_every_run_stopped_and_checkpointed_and_a_rerun_completes_them(tmp_path: Path) -> None:
     plan = write_plan(
         tmp_path / "stop.toml",
-        """
+        f"""
         steps = 400
         seeds = [1, 2, 3]
         [config]
+        rom = "{CLASSIC}"
         stop_on_finish = false
         [[run]]
         label = "long"
@@ -165,6 +169,7 @@ def test_max_cost_stops_the_whole_fleet_and_a_rerun_with_the_same_cap_starts_not
         f"""
         seeds = [1, 2]
         [config]
+        rom = "{CLASSIC}"
         pricing = {{ scripted = {{ input = 1000.0 }} }}   # 10 tokens at $1000 per million: $0.01 a step
         [[run]]
         label = "paid"
@@ -194,10 +199,11 @@ def test_max_cost_stops_the_whole_fleet_and_a_rerun_with_the_same_cap_starts_not
     assert {seed: committed_steps(runs / f"paid-s{seed}" / "run.db") for seed in (1, 2)} == steps
 
 
-LONG_PAIR = """
+LONG_PAIR = f"""
     steps = 3000
     seeds = [1, 2]
     [config]
+    rom = "{CLASSIC}"
     stop_on_finish = false
     [[run]]
     label = "long"

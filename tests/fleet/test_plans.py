@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from animus.runs.lock import RunLock
+from tests.conftest import CLASSIC_CONFIG
 from tests.fleet.helpers import fleet, record, status, write_plan
 from tests.helpers import committed_steps
 
@@ -38,8 +39,11 @@ BAD_PLANS = {
     "unknown config key": ("[config]\nbogus = 1\n" + RUN, "run 'a': bad config: bogus: unknown key"),
     "seed in set": (RUN + "set = { seed = 3 }\n", "run 'a': seed comes from the plan"),
     "model in config": ('[config]\nmodel = "mock"\n' + RUN, "run 'a': the model comes from [[run]] model"),
-    "unknown model": ('[[run]]\nlabel = "a"\nmodel = "gpt-9"\n', "run a-s0: unknown model 'gpt-9'"),
-    "missing script": ('[[run]]\nlabel = "a"\nmodel = "scripted:nope.jsonl"\n', "run a-s0: script not found"),
+    "unknown model": (CLASSIC_CONFIG + '[[run]]\nlabel = "a"\nmodel = "gpt-9"\n', "run a-s0: unknown model 'gpt-9'"),
+    "missing script": (
+        CLASSIC_CONFIG + '[[run]]\nlabel = "a"\nmodel = "scripted:nope.jsonl"\n',
+        "run a-s0: script not found",
+    ),
 }
 BAD_FLAGS = {
     "no workers": (["--workers", "0"], "--workers must be at least 1 (got 0)"),
@@ -67,7 +71,7 @@ def test_a_bad_plan_is_refused_in_one_line_before_anything_is_created(case: str,
 @pytest.mark.parametrize("case", sorted(BAD_FLAGS))
 def test_absurd_flags_are_refused_in_one_line(case: str, tmp_path: Path) -> None:
     args, expected = BAD_FLAGS[case]
-    plan = write_plan(tmp_path / "plan.toml", RUN)
+    plan = write_plan(tmp_path / "plan.toml", CLASSIC_CONFIG + RUN)
     assert_refused(fleet(str(plan), "--runs-dir", str(tmp_path / "runs"), *args), expected, tmp_path / "runs")
 
 
@@ -78,7 +82,7 @@ def test_a_missing_plan_file_and_a_directory_are_refused(tmp_path: Path) -> None
 
 
 def test_the_default_runs_dir_is_named_after_the_plan(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "My Plan.toml", RUN + "steps = 2\n")
+    plan = write_plan(tmp_path / "My Plan.toml", CLASSIC_CONFIG + RUN + "steps = 2\n")
     out = fleet(str(plan), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert status(tmp_path / "runs" / "fleet-my-plan" / "a-s0")[0] == "done"
@@ -86,11 +90,12 @@ def test_the_default_runs_dir_is_named_after_the_plan(tmp_path: Path) -> None:
 
 def test_a_changed_plan_is_refused_a_raised_budget_resumes_and_a_half_created_run_starts_again(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    plan = write_plan(tmp_path / "plan.toml", "steps = 5\nseeds = [1, 2]\n" + RUN)
+    plan = write_plan(tmp_path / "plan.toml", "steps = 5\nseeds = [1, 2]\n" + CLASSIC_CONFIG + RUN)
     assert fleet(str(plan), "--runs-dir", str(runs)).returncode == 0
 
     changed = write_plan(
-        tmp_path / "plan.toml", "steps = 5\nseeds = [1, 2]\n" + RUN + 'set = { "stop_on_finish" = false }\n'
+        tmp_path / "plan.toml",
+        "steps = 5\nseeds = [1, 2]\n" + CLASSIC_CONFIG + RUN + 'set = { "stop_on_finish" = false }\n',
     )
     out = fleet(str(changed), "--runs-dir", str(runs))
     assert out.returncode == 2
@@ -102,7 +107,7 @@ def test_a_changed_plan_is_refused_a_raised_budget_resumes_and_a_half_created_ru
     # whose step budget ended it goes on when the plan allows more steps.
     (runs / "a-s2" / "run.db").unlink()
     (runs / "a-s2" / "run.db").write_bytes(b"")
-    write_plan(tmp_path / "plan.toml", "steps = 8\nseeds = [1, 2]\n" + RUN)
+    write_plan(tmp_path / "plan.toml", "steps = 8\nseeds = [1, 2]\n" + CLASSIC_CONFIG + RUN)
     out = fleet(str(plan), "--runs-dir", str(runs))
     assert out.returncode == 0, out.stderr
     assert [committed_steps(runs / f"a-s{seed}" / "run.db") for seed in (1, 2)] == [8, 8]
@@ -111,7 +116,7 @@ def test_a_changed_plan_is_refused_a_raised_budget_resumes_and_a_half_created_ru
 
 def test_a_run_another_process_is_writing_is_refused(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    plan = write_plan(tmp_path / "plan.toml", "steps = 3\n" + RUN)
+    plan = write_plan(tmp_path / "plan.toml", "steps = 3\n" + CLASSIC_CONFIG + RUN)
     assert fleet(str(plan), "--runs-dir", str(runs)).returncode == 0
     lock = RunLock(runs / "a-s0")
     lock.acquire()

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC, animus_env
 from tests.fleet.helpers import fleet, record, status, write_plan
 from tests.helpers import committed_steps
 
-PLAN = """
+PLAN = f"""
     steps = 200
     seeds = [1, 2]
+    [config]
+    rom = "{CLASSIC}"
     [[run]]
     label = "mock"
     model = "mock"

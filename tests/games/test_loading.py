@@ -11,6 +11,7 @@ from animus.emulator import read_rom
 from animus.errors import BadInputError, ProfileError
 from animus.games import GameState, builtin_profiles, choose_profile, load_profile
 from animus.games.loader import parse_profile
+from tests.conftest import CLASSIC
 from tests.games.fakes import FakeMemory, profile_toml
 
 
@@ -27,7 +28,7 @@ def one_line_error(source: str, tmp_path: Path) -> str:
 
 def test_builtins_load_with_their_names_and_sources() -> None:
     profiles = builtin_profiles()
-    assert [p.id for p in profiles] == ["animus-quest", "pokemon-red", "generic"]
+    assert [p.id for p in profiles] == ["animus-quest", "animus-quest-classic", "pokemon-red", "generic"]
     for profile in profiles:
         assert profile.path == f"builtin:{profile.id}"
         assert profile.content_hash == hashlib.sha256(profile.source.encode()).hexdigest()
@@ -54,7 +55,7 @@ def test_unknown_builtin_name_lists_the_valid_ones() -> None:
         load_profile("pokemon-blue")
     message = str(info.value)
     assert "'pokemon-blue'" in message
-    assert all(name in message for name in ("animus-quest", "pokemon-red", "generic"))
+    assert all(name in message for name in ("animus-quest", "animus-quest-classic", "pokemon-red", "generic"))
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -141,7 +142,7 @@ def test_game_state_json_round_trip() -> None:
 def test_choose_the_bundled_rom(quest_rom: Path) -> None:
     info = read_rom(quest_rom)[1]
     profile, notice = choose_profile(info.title, info.sha256)
-    assert profile.id == "animus-quest" and notice is None
+    assert profile.id == CLASSIC and notice is None
     assert info.sha256 in profile.sha256, "the profile must list the bundled ROM's sha256"
     rebuilt = choose_profile(info.title, "0" * 64)
     assert rebuilt == (profile, None), "a rebuilt ROM still matches by title"
@@ -150,6 +151,7 @@ def test_choose_the_bundled_rom(quest_rom: Path) -> None:
 def test_choose_by_title_and_the_generic_fallback() -> None:
     assert choose_profile("POKEMON RED", "1" * 64)[0].id == "pokemon-red"
     assert choose_profile("pokemon blue ", "1" * 64)[0].id == "pokemon-red"
+    assert choose_profile("ANIMUSQUEST2", "1" * 64)[0].id == "animus-quest", "the long-world quest, by its title"
     profile, notice = choose_profile("SOME GAME", "2" * 64)
     assert profile.id == "generic"
     assert notice is not None and "'SOME GAME'" in notice and "--game" in notice and "\n" not in notice
@@ -162,3 +164,4 @@ def test_a_requested_profile_wins(tmp_path: Path, quest_rom: Path) -> None:
     profile, notice = choose_profile(info.title, info.sha256, requested=str(path))
     assert profile.id == "test-game" and notice is None
     assert choose_profile("SOME GAME", "2" * 64, requested="animus-quest")[0].id == "animus-quest"
+    assert choose_profile(info.title, info.sha256, requested="animus-quest")[0].id == "animus-quest"

@@ -19,10 +19,10 @@ from animus.errors import ProfileError
 from animus.games import load_profile
 from animus.games.defaults import apply_profile_defaults
 from animus.games.loader import parse_profile
-from tests.conftest import REPO, run_animus
+from tests.conftest import CLASSIC, CLASSIC_ROM, REPO, run_animus
 from tests.games.fakes import FakeMemory
 
-QUEST = (REPO / "src" / "animus" / "games" / "profiles" / "animus-quest.toml").read_text(encoding="utf-8")
+QUEST = (REPO / "src" / "animus" / "games" / "profiles" / f"{CLASSIC}.toml").read_text(encoding="utf-8")
 POSITION = 'fields = ["map", "x", "y", "mode"]'
 DEFAULTS = """
 [defaults.tools]
@@ -37,7 +37,7 @@ no_milestone_actions = 900
 
 
 def profile_file(tmp_path: Path, extra: str = DEFAULTS, overworld: bool = False, name: str = "custom") -> Path:
-    """The Animus Quest profile with `extra` appended (and, with `overworld`, its mode declared)."""
+    """The classic Animus Quest profile with `extra` appended (and, with `overworld`, its mode declared)."""
     assert POSITION in QUEST
     source = QUEST.replace(POSITION, POSITION + '\noverworld = "mode == 1"') if overworld else QUEST
     path = tmp_path / f"{name}.toml"
@@ -87,7 +87,7 @@ def test_defaults_apply_under_what_the_user_set(tmp_path: Path) -> None:
 
 
 def test_builtin_profiles_defaults() -> None:
-    assert load_profile("animus-quest").defaults == {}, "Animus Quest keeps the built-in defaults"
+    assert load_profile(CLASSIC).defaults == {}, "the classic Animus Quest keeps the built-in defaults"
     assert load_profile("generic").defaults == {}
     red = load_profile("pokemon-red")
     assert red.defaults["tools"] == {"hold_frames": 10, "wait_frames": 120}
@@ -130,7 +130,7 @@ def test_bad_defaults_are_one_profile_error(extra: str, message: str) -> None:
     with pytest.raises(ProfileError) as info:
         parse_profile(source, "bad.toml")
     text = str(info.value)
-    assert message in text and "\n" not in text and text.startswith("profile 'animus-quest' (bad.toml): ")
+    assert message in text and "\n" not in text and text.startswith(f"profile '{CLASSIC}' (bad.toml): ")
 
 
 def test_bad_overworld_expression_is_refused() -> None:
@@ -141,7 +141,7 @@ def test_bad_overworld_expression_is_refused() -> None:
 @pytest.mark.parametrize(("extra", "words"), [BAD[2], BAD[4]])
 def test_bad_defaults_end_the_cli_with_one_line_and_exit_2(tmp_path: Path, extra: str, words: str) -> None:
     bad = profile_file(tmp_path, "\n" + extra, name="bad")
-    result = run_animus("run", "--game", str(bad), "--steps", "1", "--runs-dir", str(tmp_path / "runs"))
+    result = run_animus("run", *CLASSIC_ROM, "--game", str(bad), "--steps", "1", "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr
@@ -208,14 +208,14 @@ def test_run_stores_the_effective_config_and_the_cli_overrides_it(tmp_path: Path
     custom = profile_file(tmp_path)
     moves = script(tmp_path, ["start"] + ["down"] * 5)
     common = ["--game", str(custom), "--model", f"scripted:{moves}", "--runs-dir", str(tmp_path)]
-    assert run_animus("run", *common, "--name", "p").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *common, "--name", "p").returncode == 0
     config, timings = played(tmp_path, "p")
     assert (config["tools"]["hold_frames"], config["tools"]["wait_frames"]) == (5, 20)
     assert config["watchdog"]["same_position_actions"] == 10 and config["watchdog"]["escalate_actions"] == 5
     assert config["watchdog"]["loop_actions"] == 80, "keys the profile leaves alone keep the built-in default"
     assert timings == {(5, 20)}, "the presses were played with the profile's defaults"
 
-    result = run_animus("run", *common, "--name", "u", "--set", "tools.hold_frames=6")
+    result = run_animus("run", *CLASSIC_ROM, *common, "--name", "u", "--set", "tools.hold_frames=6")
     assert result.returncode == 0, result.stderr
     config, timings = played(tmp_path, "u")
     assert (config["tools"]["hold_frames"], config["tools"]["wait_frames"]) == (6, 20)
@@ -231,7 +231,7 @@ def test_watchdog_ignores_the_title_screen_with_a_mode_and_resume_keeps_it_all(t
     for name, overworld in (("stock", False), ("mode", True)):
         custom = profile_file(tmp_path, overworld=overworld, name=name)
         args = ["--game", str(custom), "--model", f"scripted:{moves}", "--runs-dir", str(tmp_path), "--name", name]
-        assert run_animus("run", *args).returncode == 0
+        assert run_animus("run", *CLASSIC_ROM, *args).returncode == 0
     stock, mode = watchdog_events(tmp_path, "stock"), watchdog_events(tmp_path, "mode")
     assert stock[0] == (11, "stuck_warn"), "without a mode, pressing A on the title screen is standing still"
     assert mode[0][1] == "stuck_warn" and mode[0][0] >= 31 + 10, "with one, only the 20 presses in the house count"
@@ -240,7 +240,7 @@ def test_watchdog_ignores_the_title_screen_with_a_mode_and_resume_keeps_it_all(t
     # with the user's --set kept over the profile's default.
     custom = tmp_path / "mode.toml"
     args = ["--game", str(custom), "--model", f"scripted:{moves}", "--runs-dir", str(tmp_path), "--name", "cut"]
-    result = run_animus("run", *args, "--steps", "20", "--set", "tools.hold_frames=6")
+    result = run_animus("run", *CLASSIC_ROM, *args, "--steps", "20", "--set", "tools.hold_frames=6")
     assert result.returncode == 0, result.stderr
     result = run_animus("resume", "cut", "--steps", "51", "--runs-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -250,7 +250,7 @@ def test_watchdog_ignores_the_title_screen_with_a_mode_and_resume_keeps_it_all(t
     assert timings == {(6, 20)}, "the resumed steps play with the stored effective config"
     uncut = [(s, k) for s, k in watchdog_events(tmp_path, "cut")]
     args[-1] = "whole"
-    assert run_animus("run", *args, "--set", "tools.hold_frames=6").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *args, "--set", "tools.hold_frames=6").returncode == 0
     assert uncut == watchdog_events(tmp_path, "whole"), "resume rebuilds the held clocks"
     assert uncut[0][0] >= 41
 
@@ -265,6 +265,7 @@ def test_a_fleet_run_takes_the_profile_defaults_under_its_plan(tmp_path: Path) -
         f"""
         seeds = [1]
         [config]
+        rom = "{CLASSIC}"
         game = "{custom}"
         [[run]]
         label = "profile"

@@ -9,6 +9,7 @@ import pytest
 from animus.emulator import GameBoy
 from animus.games import Tracker, load_profile
 from animus.games.profile import Profile
+from tests.conftest import CLASSIC
 
 MILESTONES = [
     "left_house",
@@ -21,7 +22,7 @@ MILESTONES = [
     "finished",
 ]
 
-# What the model sees right after START: cartridge/art/maps.txt area 0 in the profile's legend, '@' at (8,5).
+# What the model sees right after START: cartridge/classic/art/maps.txt area 0 in the profile's legend, '@' at (8,5).
 HOUSE_MAP = """\
 Map, 20 columns x 14 rows (x = column from 0 at left, y = row from 0 at top; @ = you at x=8, y=5):
    0         1
@@ -47,7 +48,7 @@ Next to you: up (8,4) floor; down (8,6) floor; left (7,5) floor; right (9,5) flo
 
 @pytest.fixture(scope="module")
 def quest() -> Profile:
-    return load_profile("animus-quest")
+    return load_profile(CLASSIC)
 
 
 def test_the_walkthrough_reaches_every_milestone_in_order(

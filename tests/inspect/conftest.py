@@ -1,4 +1,4 @@
-"""Fixtures of the viewer tests: a recorded run of Animus Quest and a viewer serving it."""
+"""Fixtures of the viewer tests: a recorded run of the classic Animus Quest and a viewer serving it."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import pytest
 from animus.config import load_config
 from animus.inspect.server import ViewerServer, make_server
 from animus.runs.runner import start_run
+from tests.conftest import CLASSIC
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished mock run of Animus Quest, with a keyframe every 10 steps."""
+    """A finished mock run of the classic Animus Quest, with a keyframe every 10 steps."""
     runs = tmp_path_factory.mktemp("runs")
-    config = load_config(overrides={"model": "mock", "seed": 0}, sets=("record.keyframe_every=10",))
+    config = load_config(overrides={"rom": CLASSIC, "model": "mock", "seed": 0}, sets=("record.keyframe_every=10",))
     end = start_run(config, runs, "r")
     assert end.status == "done" and end.steps > 30
     return end.run_dir

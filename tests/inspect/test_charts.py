@@ -22,8 +22,9 @@ from animus.inspect.charts import ChartSummary, render_chart
 from animus.runs.rows import MilestoneRow
 from animus.runs.runner import start_run
 from animus.runs.store import RunStore
+from tests.conftest import CLASSIC
 
-QUEST = load_profile("animus-quest")
+QUEST = load_profile(CLASSIC)
 LABELS = [m.label for m in QUEST.milestones]
 
 
@@ -32,8 +33,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A runs dir with 3 runs of 2 labels: two mock runs that finish, one random run of 100 steps."""
     root = tmp_path_factory.mktemp("runs")
     for seed in (0, 1):
-        start_run(load_config(overrides={"model": "mock", "seed": seed, "label": "mock"}), root, f"mock-{seed}")
-    overrides = {"model": "random", "seed": 3, "label": "masher", "budget.steps": 100}
+        start_run(
+            load_config(overrides={"rom": CLASSIC, "model": "mock", "seed": seed, "label": "mock"}),
+            root,
+            f"mock-{seed}",
+        )
+    overrides = {"rom": CLASSIC, "model": "random", "seed": 3, "label": "masher", "budget.steps": 100}
     start_run(load_config(overrides=overrides), root, "random-3")
     return root
 
@@ -154,7 +159,7 @@ def test_map_chart_of_a_quest_run(runs: Path, tmp_path: Path) -> None:
 
 
 def test_map_chart_refuses_a_profile_without_map_position(tmp_path: Path) -> None:
-    overrides = {"model": "random", "game": "generic", "budget.steps": 5}
+    overrides = {"rom": CLASSIC, "model": "random", "game": "generic", "budget.steps": 5}
     start_run(load_config(overrides=overrides), tmp_path / "runs", "generic")
     out = tmp_path / "map.png"
     with pytest.raises(BadInputError, match="has no map position"):
@@ -163,7 +168,9 @@ def test_map_chart_refuses_a_profile_without_map_position(tmp_path: Path) -> Non
 
 
 def test_mixed_profiles_chart_against_the_first_with_a_warning(runs: Path, tmp_path: Path) -> None:
-    start_run(load_config(overrides={"model": "random", "game": "generic", "budget.steps": 5}), tmp_path, "g")
+    start_run(
+        load_config(overrides={"rom": CLASSIC, "model": "random", "game": "generic", "budget.steps": 5}), tmp_path, "g"
+    )
     summary = render_chart([runs / "mock-0", tmp_path / "g"], tmp_path / "mixed.svg")
     assert summary.milestones == 8 and summary.runs == 2
     assert len(summary.warnings) == 1 and "generic" in summary.warnings[0]

@@ -11,9 +11,9 @@ from PIL import Image
 
 import animus
 from animus.emulator import GameBoy
-from tests.conftest import REPO, run_animus
+from tests.conftest import CLASSIC_DIR, CLASSIC_ROM, run_animus
 
-WALKTHROUGH = str(REPO / "cartridge" / "walkthrough.txt")
+WALKTHROUGH = str(CLASSIC_DIR / "walkthrough.txt")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A walkthrough run with keyframes every 10 steps (so frames come from keyframes plus replay)."""
     root = tmp_path_factory.mktemp("inspect")
     result = run_animus(
-        "run", "--model", f"scripted:{WALKTHROUGH}", "--set", "record.keyframe_every=10",
+        "run", *CLASSIC_ROM, "--model", f"scripted:{WALKTHROUGH}", "--set", "record.keyframe_every=10",
         "--runs-dir", str(root), "--name", "w",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -78,7 +78,7 @@ def test_verify_passes_on_a_run_and_on_a_resumed_run(runs: Path, tmp_path: Path)
     assert result.stdout.startswith("OK: 86 steps")
 
     common = ["--model", "random", "--seed", "3", "--set", "record.keyframe_every=25", "--runs-dir", str(tmp_path)]
-    assert run_animus("run", *common, "--steps", "70", "--name", "r").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *common, "--steps", "70", "--name", "r").returncode == 0
     assert run_animus("resume", "r", "--steps", "160", "--runs-dir", str(tmp_path)).returncode == 0
     result = run_animus("verify", "r", "--runs-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout

@@ -27,6 +27,7 @@ from animus.inspect.server import FrameWorker, ViewerServer, make_server, serve
 from animus.memory import Notes
 from animus.runs.runner import resume_run, start_run
 from animus.runs.store import RunStore
+from tests.conftest import CLASSIC
 from tests.helpers import fetch, get
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -172,7 +173,7 @@ def test_meta_steps_and_search(server: ViewerServer, run_dir: Path) -> None:
 
 def test_a_live_run_s_new_steps_appear(tmp_path: Path) -> None:
     """Steps committed by another process' connection after the viewer started show up in /api/steps."""
-    config = load_config(overrides={"model": "mock", "seed": 0, "budget.steps": 20})
+    config = load_config(overrides={"rom": CLASSIC, "model": "mock", "seed": 0, "budget.steps": 20})
     end = start_run(config, tmp_path, "live")
     assert end.steps == 20
     srv = make_server(end.run_dir)

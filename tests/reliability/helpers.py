@@ -8,18 +8,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC, animus_env
 
 # A mock run that keeps playing (playthroughs repeat), summarizes every few steps and writes many keyframes.
 KEYFRAME_EVERY = 6
 SETTINGS = ("stop_on_finish=false", "memory.context_tokens=5000", f"record.keyframe_every={KEYFRAME_EVERY}")
 
 
-def mock_args(steps: int, runs: Path, name: str, seed: int = 3) -> list[str]:
-    """`animus run` arguments of the mock run the fault tests compare against."""
+def mock_args(steps: int, runs: Path, name: str, seed: int = 3, rom: str = CLASSIC) -> list[str]:
+    """`animus run` arguments of the mock run the fault tests compare against (on the classic Animus Quest)."""
     sets = [x for s in SETTINGS for x in ("--set", s)]
-    return ["run", "--model", "mock", "--seed", str(seed), "--steps", str(steps), *sets, "--runs-dir", str(runs),
-            "--name", name]  # fmt: skip
+    return ["run", "--rom", rom, "--model", "mock", "--seed", str(seed), "--steps", str(steps), *sets,
+            "--runs-dir", str(runs), "--name", name]  # fmt: skip
 
 
 def env(fault: str | None = None) -> dict[str, str]:

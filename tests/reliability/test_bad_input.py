@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import animus_env, retitled
+from tests.conftest import CLASSIC, CLASSIC_CONFIG, animus_env, retitled
 from tests.helpers import WRAPPER_TITLES
 
 USAGE = "Error:"  # the first of a row's words: click's own usage error (see the module docstring)
@@ -99,12 +99,12 @@ PLANS = {
     "seeds-not-ints": ('seeds = ["one"]\n' + PLAN, "seeds #1"),
     "no-runs": ("steps = 5\n", "[[run]]: missing"),
     "twin-labels": (PLAN + PLAN, "used twice"),
-    "unknown-model": (PLAN.replace('"mock"', '"nosuch"'), "nosuch"),
+    "unknown-model": (CLASSIC_CONFIG + PLAN.replace('"mock"', '"nosuch"'), "nosuch"),
     "bad-config": ("[config]\nlaps = 3\n" + PLAN, "laps: unknown key"),
     "sets-seed": ("[config]\nseed = 3\n" + PLAN, "seed comes from the plan"),
     "zero-limit": ("[limits]\nmax_concurrent_calls = 0\n" + PLAN, "max_concurrent_calls"),
     "missing-rom": ('[config]\nrom = "/nonexistent/x.gb"\n' + PLAN, "ROM not found"),
-    "escaping-profile": ('[config]\ngame = "{tmp}/profile-expr-attribute.toml"\n' + PLAN, "attribute access"),
+    "escaping-profile": (CLASSIC_CONFIG + 'game = "{tmp}/profile-expr-attribute.toml"\n' + PLAN, "attribute access"),
 }
 
 MAX_MESSAGE = 1500  # characters in an error line: a long input is named, not repeated whole
@@ -120,16 +120,16 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
     ("run --rom {tmp}/empty.gb", ("ROM file is empty",)),
     ("run --config {tmp}/missing.toml", ("config file not found",)),
     ("run --config {tmp}", ("is a directory",)),
-    ("run --game {tmp}/missing.toml", ("does not exist",)),
-    ("run --game nosuch", ("unknown game profile 'nosuch'",)),
-    ("run --game {tmp}", ("cannot be read",)),
-    ("run --model nosuch", ("nosuch",)),
-    ("run --model scripted:{tmp}/missing.txt", ("missing.txt",)),
-    ("run --start-state {tmp}/missing.state", ("start state not found",)),
-    ("run --start-state {tmp}/random.gb", ("not a save state",)),
+    ("run --rom {classic} --game {tmp}/missing.toml", ("does not exist",)),
+    ("run --rom {classic} --game nosuch", ("unknown game profile 'nosuch'",)),
+    ("run --rom {classic} --game {tmp}", ("cannot be read",)),
+    ("run --rom {classic} --model nosuch", ("nosuch",)),
+    ("run --rom {classic} --model scripted:{tmp}/missing.txt", ("missing.txt",)),
+    ("run --rom {classic} --start-state {tmp}/missing.state", ("start state not found",)),
+    ("run --rom {classic} --start-state {tmp}/random.gb", ("not a save state",)),
     ("run --runs-dir {tmp}/text.gb", (USAGE, "is a file")),
-    ("run --name ../escape", ("bad run name",)),
-    ("run --name {run_name} --runs-dir {runs}", ("already exists",)),
+    ("run --rom {classic} --name ../escape", ("bad run name",)),
+    ("run --rom {classic} --name {run_name} --runs-dir {runs}", ("already exists",)),
     # -- run: options and numbers
     ("run --bogus", (USAGE, "No such option")),
     ("run --steps many", (USAGE, "not a valid integer")),
@@ -146,7 +146,7 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
     ("run --branches 0", ("branching.branches",)),
     ("run --branches 1000", ("branching.branches",)),
     ("run --horizon -1", ("branching.horizon",)),
-    ("run --scorer nosuch", ("nosuch",)),
+    ("run --rom {classic} --scorer nosuch", ("nosuch",)),
     ("run --model openai:gpt-x --base-url notaurl", ("model.base_url 'notaurl'", "http://")),
     ("run --model anthropic:x --base-url ftp://127.0.0.1/v1", ("model.base_url", "http://")),
     ("run --base-url http://", ("model.base_url", "with a host")),
@@ -160,14 +160,14 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
     ("run --set model.image_scale=-2", ("model.image_scale",)),
     # -- run: bad TOML, unknown fields, escaping profiles
     *[(f"run --config {{tmp}}/config-{name}.toml", ("config",)) for name in CONFIGS],
-    ("run --game {tmp}/profile-unknown-field.toml", ("unknown key 'game2'",)),
-    ("run --game {tmp}/profile-unknown-key.toml", ("unknown key 'colour'",)),
-    ("run --game {tmp}/profile-wrong-type.toml", ("'address'", "must be an integer")),
-    ("run --game {tmp}/profile-bad-address.toml", ("'address'", "from 0 to")),
-    ("run --game {tmp}/profile-bad-toml.toml", ("invalid TOML",)),
-    ("run --game {tmp}/profile-binary.toml", ("UTF-8",)),
-    ("run --game {tmp}/profile-empty.toml", ("missing [game] table",)),
-    *[(f"run --game {{tmp}}/profile-expr-{name}.toml", ("'m1'", "rejected")) for name in ESCAPES],
+    ("run --rom {classic} --game {tmp}/profile-unknown-field.toml", ("unknown key 'game2'",)),
+    ("run --rom {classic} --game {tmp}/profile-unknown-key.toml", ("unknown key 'colour'",)),
+    ("run --rom {classic} --game {tmp}/profile-wrong-type.toml", ("'address'", "must be an integer")),
+    ("run --rom {classic} --game {tmp}/profile-bad-address.toml", ("'address'", "from 0 to")),
+    ("run --rom {classic} --game {tmp}/profile-bad-toml.toml", ("invalid TOML",)),
+    ("run --rom {classic} --game {tmp}/profile-binary.toml", ("UTF-8",)),
+    ("run --rom {classic} --game {tmp}/profile-empty.toml", ("missing [game] table",)),
+    *[(f"run --rom {{classic}} --game {{tmp}}/profile-expr-{name}.toml", ("'m1'", "rejected")) for name in ESCAPES],
     # -- resume
     ("resume nosuch --runs-dir {runs}", ("no run 'nosuch'",)),
     ("resume {tmp}", ("no run",)),
@@ -294,7 +294,7 @@ def work(tmp_path_factory: pytest.TempPathFactory, quest_bytes: bytes) -> Iterat
 
     tmp = tmp_path_factory.mktemp("bad")
     runs = tmp / "runs"
-    end = start_run(load_config(overrides={"model": "mock"}, sets=("budget.steps=12",)), runs, "r")
+    end = start_run(load_config(overrides={"rom": CLASSIC, "model": "mock"}, sets=("budget.steps=12",)), runs, "r")
     assert end.steps == 12
     (tmp / "text.gb").write_text("this is not a ROM\n" * 1000)
     (tmp / "random.gb").write_bytes(bytes((i * 7919 + 13) % 256 for i in range(32 * 1024)))
@@ -302,13 +302,20 @@ def work(tmp_path_factory: pytest.TempPathFactory, quest_bytes: bytes) -> Iterat
     (tmp / "retitled.gb").write_bytes(retitled(quest_bytes, "OTHER GAME"))
     (tmp / "empty-dir").mkdir()
     (tmp / "dir.png").mkdir()
-    (tmp / "plan-ok.toml").write_text(PLAN)
+    (tmp / "plan-ok.toml").write_text(CLASSIC_CONFIG + PLAN)
     plans = {name: text for name, (text, _) in PLANS.items()}
     for prefix, table in (("profile", PROFILES), ("config", CONFIGS), ("plan", plans)):
         for name, text in table.items():
             data = text.replace("{tmp}", str(tmp)).encode("utf-8", "surrogateescape")
             (tmp / f"{prefix}-{name}.toml").write_bytes(data)
-    yield {"tmp": str(tmp), "runs": str(runs), "run": str(end.run_dir), "run_name": "r", "huge_text": "n" * 10_000}
+    yield {
+        "tmp": str(tmp),
+        "runs": str(runs),
+        "run": str(end.run_dir),
+        "run_name": "r",
+        "huge_text": "n" * 10_000,
+        "classic": CLASSIC,  # `--rom {classic}`: the cases that get as far as reading the ROM play the classic
+    }
 
 
 def animus_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from animus.runs.schema import SCHEMA_VERSION
-from tests.conftest import retitled
+from tests.conftest import CLASSIC_CONFIG, retitled
 from tests.reliability.helpers import animus, assert_refused, files, mock_args
 
 
@@ -80,7 +80,7 @@ def foreign(tmp_path_factory: pytest.TempPathFactory, quest_bytes: bytes) -> Pat
     runs = tmp_path_factory.mktemp("foreign")
     rom = runs / "other.gb"
     rom.write_bytes(retitled(quest_bytes, "OTHERGAME"))
-    out = animus(*mock_args(20, runs, "bad-s0"), "--rom", str(rom))
+    out = animus(*mock_args(20, runs, "bad-s0", rom=str(rom)))
     assert out.returncode == 0, out.stderr
     rom.unlink()
     return runs / "bad-s0"
@@ -96,7 +96,7 @@ def test_every_reading_command_refuses_a_corrupt_or_foreign_store_and_writes_not
     make, words = KINDS[kind]
     make(run / "run.db")
     plan = tmp_path / "plan.toml"
-    plan.write_text('steps = 30\n\n[[run]]\nlabel = "bad"\nmodel = "mock"\n')
+    plan.write_text(f'steps = 30\n{CLASSIC_CONFIG}\n[[run]]\nlabel = "bad"\nmodel = "mock"\n')
     before = files(run)
     for command in COMMANDS:
         args = [a.format(runs=runs, run=run, out=tmp_path / "out", plan=plan) for a in command]

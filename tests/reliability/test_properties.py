@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from animus.emulator.rom import BANK_SIZE, RAM_SIZES_KIB, SUPPORTED_TYPES, header_checksum, read_rom
 from animus.errors import AnimusError, RomError
 from animus.games.expr import MAX_LENGTH, ExprError, compile_expr
+from tests.conftest import CLASSIC
 
 SETTINGS = settings(
     max_examples=150,
@@ -292,7 +293,7 @@ def store_bytes(tmp_path_factory: pytest.TempPathFactory) -> Blob:
 
     runs = tmp_path_factory.mktemp("store")
     sets = ("record.keyframe_every=5", "memory.context_tokens=1000", "budget.steps=30")
-    end = start_run(load_config(overrides={"model": "mock"}, sets=sets), runs, "r")
+    end = start_run(load_config(overrides={"rom": CLASSIC, "model": "mock"}, sets=sets), runs, "r")
     assert end.steps == 30 and not (end.run_dir / "run.db-wal").exists()
     return Blob((end.run_dir / "run.db").read_bytes())
 

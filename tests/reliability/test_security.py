@@ -26,7 +26,7 @@ import pytest
 
 from animus.inspect.server import ViewerServer, make_server
 from tests.agent.remote import assert_no_key
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC, CLASSIC_CONFIG, CLASSIC_ROM, animus_env
 
 SQLITE_MAGIC = b"SQLite format 3"
 
@@ -170,7 +170,7 @@ def test_the_guard_blocks_and_records_what_leaves_loopback(guard: Guard) -> None
 
 def test_a_default_run_and_its_inspection_stay_on_loopback(guard: Guard, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    played = guard.run("run", "--steps", "40", "--runs-dir", str(runs), "--name", "r")
+    played = guard.run("run", *CLASSIC_ROM, "--steps", "40", "--runs-dir", str(runs), "--name", "r")
     assert played.returncode == 0, played.stderr
     assert "40 steps" in played.stdout
     for args in (["verify", "r"], ["chart", "r", "-o", str(tmp_path / "c.html")], ["show", "r"]):
@@ -195,7 +195,7 @@ def listening_addresses(port: int) -> set[str]:
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the listening sockets from /proc")
 def test_replay_listens_on_loopback_only_and_stays_there(guard: Guard, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    assert guard.run("run", "--steps", "12", "--runs-dir", str(runs), "--name", "r").returncode == 0
+    assert guard.run("run", *CLASSIC_ROM, "--steps", "12", "--runs-dir", str(runs), "--name", "r").returncode == 0
     cmd = [sys.executable, "-m", "animus", "replay", "r", "--runs-dir", str(runs)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=guard.env())
     try:
@@ -216,7 +216,7 @@ def test_replay_listens_on_loopback_only_and_stays_there(guard: Guard, tmp_path:
 
 def test_a_fleet_and_its_workers_stay_on_loopback(guard: Guard, tmp_path: Path) -> None:
     plan = tmp_path / "plan.toml"
-    plan.write_text('steps = 20\n[[run]]\nlabel = "mock"\nmodel = "mock"\n')
+    plan.write_text(f'steps = 20\n{CLASSIC_CONFIG}[[run]]\nlabel = "mock"\nmodel = "mock"\n')
     out = guard.run("fleet", str(plan), "--runs-dir", str(tmp_path / "fleet"), "--workers", "1")
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "fleet" / "mock-s0" / "run.db").is_file()
@@ -270,15 +270,19 @@ def test_keys_reach_nothing_written_by_runs_exports_charts_and_fleets(guard: Gua
         FakeMessagesServer(api_key="sk-ant-another-key") as claude_401,
         FakeChatServer(api_key="sk-proj-another-key") as chat_401,
     ):
-        animus("run", "--steps", "10", "--name", "mock")
-        animus("run", "--model", f"anthropic:{MODEL}", "--base-url", claude.url, *fast, "--name", "claude")
-        refused = animus("run", "--model", f"anthropic:{MODEL}", "--base-url", claude_401.url, *fast, code=1)
+        animus("run", *CLASSIC_ROM, "--steps", "10", "--name", "mock")
+        animus(
+            "run", *CLASSIC_ROM, "--model", f"anthropic:{MODEL}", "--base-url", claude.url, *fast, "--name", "claude"
+        )
+        refused = animus(
+            "run", *CLASSIC_ROM, "--model", f"anthropic:{MODEL}", "--base-url", claude_401.url, *fast, code=1
+        )
         assert "HTTP 401" in refused
-        refused = animus("run", "--model", "openai:gpt-fake-1", "--base-url", chat_401.url, *fast, code=1)
+        refused = animus("run", *CLASSIC_ROM, "--model", "openai:gpt-fake-1", "--base-url", chat_401.url, *fast, code=1)
         assert "HTTP 401" in refused and "Incorrect API key" in refused  # the server echoes a masked key
         plan = world / "plan.toml"
         plan.write_text(
-            f'steps = 3\n[config]\n"model.retry_base_seconds" = 0.01\n'
+            f'steps = 3\n{CLASSIC_CONFIG}"model.retry_base_seconds" = 0.01\n'
             f'[[run]]\nlabel = "claude"\nmodel = "anthropic:{MODEL}"\nset = {{ "model.base_url" = "{claude.url}" }}\n'
             f'[[run]]\nlabel = "gpt"\nmodel = "openai:gpt-fake-1"\nset = {{ "model.base_url" = "{chat_401.url}" }}\n'
             '[[run]]\nlabel = "mock"\nmodel = "mock"\n'
@@ -304,7 +308,9 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ViewerServer]:
     from animus.config import load_config
     from animus.runs.runner import start_run
 
-    end = start_run(load_config(sets=("budget.steps=8",)), tmp_path_factory.mktemp("runs"), "r")
+    end = start_run(
+        load_config(overrides={"rom": CLASSIC}, sets=("budget.steps=8",)), tmp_path_factory.mktemp("runs"), "r"
+    )
     srv = make_server(end.run_dir)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()

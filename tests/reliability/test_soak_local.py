@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.agent.remote import meta
-from tests.conftest import animus_env
+from tests.conftest import CLASSIC_ROM, animus_env
 from tests.fakes.chat_flavors import Flavor
 from tests.fakes.chat_server import FakeChatServer, Text
 from tests.helpers import committed_steps
@@ -43,8 +43,9 @@ def night() -> list[tuple[str, dict[str, Any], int, str, str]]:
 def test_a_night_of_local_model_failures_ends_each_run_within_a_minute(tmp_path: Path) -> None:
     for name, server_args, steps, status, words in night():
         with FakeChatServer(api_key=KEY, **server_args) as server:
-            cmd = [sys.executable, "-m", "animus", "run", "--model", "openai:qwen3", "--base-url", server.url,
-                   "--runs-dir", str(tmp_path), "--name", name, "--steps", str(steps)]  # fmt: skip
+            cmd = [sys.executable, "-m", "animus", "run", *CLASSIC_ROM, "--model", "openai:qwen3",
+                   "--base-url", server.url, "--runs-dir", str(tmp_path), "--name", name,
+                   "--steps", str(steps)]  # fmt: skip
             started = time.monotonic()
             out = subprocess.run(cmd, capture_output=True, text=True, env={**animus_env(), "OPENAI_API_KEY": KEY},
                                  timeout=120)  # fmt: skip

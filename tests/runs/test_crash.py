@@ -11,7 +11,7 @@ from pathlib import Path
 
 from animus.agent.loop import Agent
 from animus.runs.runner import resume_run
-from tests.conftest import deterministic_steps, run_animus
+from tests.conftest import CLASSIC_ROM, deterministic_steps, run_animus
 from tests.helpers import committed_steps, start, wait_for
 
 
@@ -19,7 +19,18 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_steps(tmp_
     steps, runs = "2500", str(tmp_path)
     assert (
         run_animus(
-            "run", "--model", "random", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "whole"
+            "run",
+            *CLASSIC_ROM,
+            "--model",
+            "random",
+            "--steps",
+            steps,
+            "--seed",
+            "7",
+            "--runs-dir",
+            runs,
+            "--name",
+            "whole",
         ).returncode
         == 0
     )
@@ -27,7 +38,9 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_steps(tmp_
     db = tmp_path / "cut" / "run.db"
     rng = random.Random(11)
     kills, progress = 0, [0]
-    proc = start("run", "--model", "random", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "cut")
+    proc = start(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", steps, "--seed", "7", "--runs-dir", runs, "--name", "cut"
+    )
     while kills < 5:
         # Let it make some progress past the last kill, then kill it at a random instant.
         wait_for(lambda p=proc: committed_steps(db) > progress[-1] + 20 or p.poll() is not None)
@@ -53,9 +66,9 @@ def test_a_reply_stored_before_a_kill_is_executed_on_resume_not_requested_again(
     script.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     common = ["--model", f"scripted:{script}", "--set", "tools.max_tick_frames=36000", "--runs-dir", str(tmp_path)]
 
-    assert run_animus("run", *common, "--name", "whole").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *common, "--name", "whole").returncode == 0
     db = tmp_path / "cut" / "run.db"
-    proc = start("run", *common, "--name", "cut")
+    proc = start("run", *CLASSIC_ROM, *common, "--name", "cut")
 
     def reply_six_stored() -> bool:
         if not db.exists():

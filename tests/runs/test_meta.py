@@ -15,11 +15,11 @@ import pytest
 import animus
 from animus.errors import RunError
 from animus.runs.meta import RUN_STATUSES, RunMeta, decode
-from tests.conftest import run_animus
+from tests.conftest import CLASSIC_ROM, run_animus
 
 
 def _play(tmp_path: Path, name: str, *args: str) -> Path:
-    result = run_animus("run", "--runs-dir", str(tmp_path), "--name", name, *args)
+    result = run_animus("run", *CLASSIC_ROM, "--runs-dir", str(tmp_path), "--name", name, *args)
     assert result.returncode == 0, result.stderr
     return tmp_path / name
 

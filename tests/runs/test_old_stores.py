@@ -31,7 +31,7 @@ import animus
 from animus.games import GameState
 from animus.inspect.server import ViewerServer, make_server
 from animus.runs.schema import SCHEMA_VERSION
-from tests.conftest import REPO, run_animus
+from tests.conftest import CLASSIC_ROM, REPO, run_animus
 from tests.helpers import fetch, get
 
 STORES = REPO / "tests" / "fixtures" / "stores"
@@ -448,7 +448,17 @@ def test_reading_a_killed_run_leaves_its_database_and_its_wal_as_they_are(tmp_pa
     import sys
 
     env = {**os.environ, "ANIMUS_FAULT": "step:15"}
-    args = [sys.executable, "-m", "animus", "run", "--runs-dir", str(tmp_path / "runs"), "--name", "killed"]
+    args = [
+        sys.executable,
+        "-m",
+        "animus",
+        "run",
+        *CLASSIC_ROM,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--name",
+        "killed",
+    ]
     subprocess.run(args, env=env, capture_output=True, timeout=300, check=False)
     run = tmp_path / "runs" / "killed"
     wal = run / "run.db-wal"

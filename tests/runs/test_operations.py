@@ -8,7 +8,7 @@ from pathlib import Path
 
 import animus
 from animus.runs.store import RunStore
-from tests.conftest import run_animus
+from tests.conftest import CLASSIC_ROM, run_animus
 from tests.helpers import committed_steps, start, wait_for
 
 
@@ -20,7 +20,7 @@ def test_finish_budget_and_resume_each_send_one_event(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     hook = ("--on-event", f"cat >> {log}")
     runs = ("--runs-dir", str(tmp_path))
-    assert run_animus("run", "--steps", "20", "--name", "r", *runs, *hook).returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, "--steps", "20", "--name", "r", *runs, *hook).returncode == 0
     (budget,) = events_of(log)
     assert budget["event"] == "budget" and budget["step"] == 20 and budget["run_id"] == "r"
     assert budget["status"] == "done" and "step budget" in str(budget["reason"])
@@ -36,8 +36,8 @@ def test_failed_and_stuck_runs_send_their_events(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     script = tmp_path / "bad.jsonl"
     script.write_text('{"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["jump"]}}]}\n' * 10)
-    failed = run_animus("run", "--model", f"scripted:{script}", "--runs-dir", str(tmp_path), "--name", "f",
-                        "--on-event", f"cat >> {log}")  # fmt: skip
+    failed = run_animus("run", *CLASSIC_ROM, "--model", f"scripted:{script}", "--runs-dir", str(tmp_path),
+                        "--name", "f", "--on-event", f"cat >> {log}")  # fmt: skip
     assert failed.returncode == 1
     assert [e["event"] for e in events_of(log)] == ["failed"]
 
@@ -45,7 +45,19 @@ def test_failed_and_stuck_runs_send_their_events(tmp_path: Path) -> None:
     idle = tmp_path / "idle.jsonl"  # waits at the start: the position never changes
     idle.write_text('{"tool_calls": [{"name": "wait", "input": {"frames": 2}}]}\n' * 60)
     stuck = ["--set", "watchdog.same_position_actions=5", "--set", "watchdog.escalate_actions=5"]
-    args = ["run", "--model", f"scripted:{idle}", "--steps", "60", *stuck, "--runs-dir", str(tmp_path), "--name", "s"]
+    args = [
+        "run",
+        *CLASSIC_ROM,
+        "--model",
+        f"scripted:{idle}",
+        "--steps",
+        "60",
+        *stuck,
+        "--runs-dir",
+        str(tmp_path),
+        "--name",
+        "s",
+    ]
     done = run_animus(*args, "--on-event", f"cat >> {log}")
     assert done.returncode == 0, done.stderr
     kinds = [e["event"] for e in events_of(log)]
@@ -59,7 +71,9 @@ def test_failed_and_stuck_runs_send_their_events(tmp_path: Path) -> None:
 
 def test_a_failing_hook_is_a_warning_and_the_run_goes_on(tmp_path: Path) -> None:
     for name, command in (("exit", "exit 3"), ("missing", "/nonexistent/alert-program")):
-        done = run_animus("run", "--steps", "5", "--runs-dir", str(tmp_path), "--name", name, "--on-event", command)
+        done = run_animus(
+            "run", *CLASSIC_ROM, "--steps", "5", "--runs-dir", str(tmp_path), "--name", name, "--on-event", command
+        )
         assert done.returncode == 0, done.stderr
         assert "--on-event command" in done.stderr and "Traceback" not in done.stderr
         with animus.open_run(tmp_path / name) as run:
@@ -69,7 +83,7 @@ def test_a_failing_hook_is_a_warning_and_the_run_goes_on(tmp_path: Path) -> None
 def test_compact_keeps_every_nth_and_milestone_keyframes_and_replay_still_works(tmp_path: Path) -> None:
     runs = ("--runs-dir", str(tmp_path))
     args = ("--model", "random", "--steps", "1500", "--set", "record.keyframe_every=20", "--name", "c")
-    assert run_animus("run", *args, *runs).returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, *args, *runs).returncode == 0
     with animus.open_run(tmp_path / "c") as run:
         milestone_steps = [m.step for m in run.milestones()]
     frames = {step: tmp_path / f"before-{step}.png" for step in (0, 1, 333, 777, 1499, 1500)}
@@ -94,7 +108,9 @@ def test_compact_keeps_every_nth_and_milestone_keyframes_and_replay_still_works(
 
 
 def test_compact_refuses_a_run_being_played_and_bad_numbers(tmp_path: Path) -> None:
-    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "live")
+    proc = start(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "live"
+    )
     db = tmp_path / "live" / "run.db"
     try:
         wait_for(lambda: committed_steps(db) > 10)

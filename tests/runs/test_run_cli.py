@@ -1,4 +1,4 @@
-"""`animus run`, `show`, `runs`, `resume` end to end, through the real CLI on the bundled cartridge."""
+"""`animus run`, `show`, `runs`, `resume` end to end, through the real CLI on the bundled classic cartridge."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import animus
-from tests.conftest import REPO, deterministic_steps, run_animus
+from tests.conftest import CLASSIC, CLASSIC_DIR, CLASSIC_ROM, deterministic_steps, run_animus
 
-WALKTHROUGH = str(REPO / "cartridge" / "walkthrough.txt")
+WALKTHROUGH = str(CLASSIC_DIR / "walkthrough.txt")
 QUEST_MILESTONES = [
     "Left the house",
     "Talked to the elder",
@@ -25,7 +25,9 @@ QUEST_MILESTONES = [
 
 
 def test_scripted_walkthrough_reaches_every_milestone_and_show_lists_them(tmp_path: Path) -> None:
-    result = run_animus("run", "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
+    result = run_animus(
+        "run", *CLASSIC_ROM, "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w"
+    )
     assert result.returncode == 0, result.stderr
     assert "done — finished" in result.stdout
     assert all(f"animus {verb} " in result.stdout for verb in ("show", "chart", "replay"))
@@ -49,13 +51,15 @@ def test_scripted_walkthrough_reaches_every_milestone_and_show_lists_them(tmp_pa
 
 def test_runs_lists_runs_and_show_names_a_missing_run(tmp_path: Path) -> None:
     assert (
-        run_animus("run", "--model", "random", "--steps", "20", "--runs-dir", str(tmp_path), "--name", "a").returncode
+        run_animus(
+            "run", *CLASSIC_ROM, "--model", "random", "--steps", "20", "--runs-dir", str(tmp_path), "--name", "a"
+        ).returncode
         == 0
     )
     listed = run_animus("runs", "--runs-dir", str(tmp_path))
     assert listed.returncode == 0
     row = next(line for line in listed.stdout.splitlines() if line.startswith("a "))
-    assert row.split()[1:] == ["animus-quest", "random", "20", "20", "0/8", "done"]
+    assert row.split()[1:] == [CLASSIC, "random", "20", "20", "0/8", "done"]
     missing = run_animus("show", "nope", "--runs-dir", str(tmp_path))
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: no run 'nope'")
@@ -64,13 +68,35 @@ def test_runs_lists_runs_and_show_names_a_missing_run(tmp_path: Path) -> None:
 def test_resume_of_a_budget_stop_continues_to_a_new_total_and_matches_one_long_run(tmp_path: Path) -> None:
     assert (
         run_animus(
-            "run", "--model", "random", "--steps", "150", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "long"
+            "run",
+            *CLASSIC_ROM,
+            "--model",
+            "random",
+            "--steps",
+            "150",
+            "--seed",
+            "4",
+            "--runs-dir",
+            str(tmp_path),
+            "--name",
+            "long",
         ).returncode
         == 0
     )
     assert (
         run_animus(
-            "run", "--model", "random", "--steps", "60", "--seed", "4", "--runs-dir", str(tmp_path), "--name", "cut"
+            "run",
+            *CLASSIC_ROM,
+            "--model",
+            "random",
+            "--steps",
+            "60",
+            "--seed",
+            "4",
+            "--runs-dir",
+            str(tmp_path),
+            "--name",
+            "cut",
         ).returncode
         == 0
     )
@@ -83,7 +109,7 @@ def test_resume_of_a_budget_stop_continues_to_a_new_total_and_matches_one_long_r
 
 
 def test_resuming_a_finished_run_says_it_is_complete(tmp_path: Path) -> None:
-    run_animus("run", "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
+    run_animus("run", *CLASSIC_ROM, "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
     result = run_animus("resume", "w", "--runs-dir", str(tmp_path))
     assert result.returncode == 0
     assert "is complete" in result.stdout
@@ -111,6 +137,7 @@ def test_start_state_starts_from_the_users_state(tmp_path: Path, quest_rom: Path
         (tmp_path / "house.state").write_bytes(gb.save_state())
     result = run_animus(
         "run",
+        *CLASSIC_ROM,
         "--start-state",
         str(tmp_path / "house.state"),
         "--steps",
@@ -137,7 +164,9 @@ def test_bad_start_state_is_refused_before_the_run_is_created(
     path = tmp_path / "bad.state"
     if state is not None:
         path.write_bytes(state)
-    result = run_animus("run", "--start-state", str(path), "--runs-dir", str(tmp_path / "runs"), "--name", "x")
+    result = run_animus(
+        "run", *CLASSIC_ROM, "--start-state", str(path), "--runs-dir", str(tmp_path / "runs"), "--name", "x"
+    )
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
@@ -150,16 +179,18 @@ def test_start_state_of_another_rom_is_refused(tmp_path: Path, quest_bytes: byte
     other.write_bytes(retitled(quest_bytes, "OTHERQUEST"))
     with GameBoy(other) as gb:
         (tmp_path / "other.state").write_bytes(gb.save_state())
-    result = run_animus("run", "--start-state", str(tmp_path / "other.state"), "--runs-dir", str(tmp_path))
+    result = run_animus(
+        "run", *CLASSIC_ROM, "--start-state", str(tmp_path / "other.state"), "--runs-dir", str(tmp_path)
+    )
     assert result.returncode == 2
     assert "open the ROM it was made with" in result.stderr
 
 
 def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
-    run_animus("run", "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
+    run_animus("run", *CLASSIC_ROM, "--model", f"scripted:{WALKTHROUGH}", "--runs-dir", str(tmp_path), "--name", "w")
     with animus.open_run(tmp_path / "w") as run:
         meta = run.meta
-        assert meta.rom_title == "ANIMUSQUEST" and meta.profile_id == "animus-quest"
+        assert meta.rom_title == "ANIMUSQUEST" and meta.profile_id == CLASSIC
         assert meta.pyboy_version == "2.8.1" and meta.state_version == 29
         assert meta.config["model"]["name"].startswith("scripted:")
         assert "system" in meta.prompts
@@ -175,7 +206,7 @@ def test_open_run_reads_meta_steps_milestones_and_calls(tmp_path: Path) -> None:
 
 def test_request_deltas_rebuild_the_conversation(tmp_path: Path) -> None:
     """Each call stores only the turns it added: one user turn, never the whole context again."""
-    run_animus("run", "--model", "random", "--steps", "12", "--runs-dir", str(tmp_path), "--name", "d")
+    run_animus("run", *CLASSIC_ROM, "--model", "random", "--steps", "12", "--runs-dir", str(tmp_path), "--name", "d")
     conn = sqlite3.connect(tmp_path / "d" / "run.db")
     deltas = [json.loads(d) for (d,) in conn.execute("SELECT request_delta FROM model_calls ORDER BY id")]
     assert all(len(d) == 1 and d[0]["role"] == "user" for d in deltas)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import animus
-from tests.conftest import animus_env, run_animus
+from tests.conftest import CLASSIC_ROM, animus_env, run_animus
 from tests.helpers import committed_steps, start, wait_for
 
 
@@ -27,7 +27,9 @@ PRESS_A = {"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["a"]}}
 
 def test_sigterm_finishes_the_step_marks_stopped_and_resume_continues(tmp_path: Path) -> None:
     db = tmp_path / "t" / "run.db"
-    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
+    proc = start(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t"
+    )
     wait_for(lambda: committed_steps(db) >= 30)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
@@ -45,8 +47,8 @@ def test_sigterm_finishes_the_step_marks_stopped_and_resume_continues(tmp_path: 
 def test_a_second_signal_exits_at_once_and_the_store_stays_consistent(tmp_path: Path) -> None:
     db = tmp_path / "t" / "run.db"
     slow = script(tmp_path, [{"tool_calls": [{"name": "wait", "input": {"frames": 36000}}]}] * 50)
-    proc = start("run", "--model", slow, "--set", "tools.max_tick_frames=36000", "--runs-dir", str(tmp_path),
-                 "--name", "t")  # fmt: skip
+    proc = start("run", *CLASSIC_ROM, "--model", slow, "--set", "tools.max_tick_frames=36000",
+                 "--runs-dir", str(tmp_path), "--name", "t")  # fmt: skip
     wait_for(lambda: committed_steps(db) >= 2)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.1)  # the first is handled (within one 600-frame chunk), the second comes mid-step
@@ -61,7 +63,9 @@ def test_a_second_signal_exits_at_once_and_the_store_stays_consistent(tmp_path: 
 
 def test_lock_keeps_a_second_writer_out(tmp_path: Path) -> None:
     db = tmp_path / "t" / "run.db"
-    proc = start("run", "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t")
+    proc = start(
+        "run", *CLASSIC_ROM, "--model", "random", "--steps", "100000", "--runs-dir", str(tmp_path), "--name", "t"
+    )
     try:
         wait_for(lambda: committed_steps(db) >= 5)
         second = run_animus("resume", "t", "--runs-dir", str(tmp_path))
@@ -77,6 +81,7 @@ def test_lock_keeps_a_second_writer_out(tmp_path: Path) -> None:
 def test_time_budget(tmp_path: Path) -> None:
     result = run_animus(
         "run",
+        *CLASSIC_ROM,
         "--model",
         "random",
         "--max-minutes",
@@ -96,7 +101,9 @@ def test_time_budget(tmp_path: Path) -> None:
 
 def test_token_budget_accumulates_across_resumes(tmp_path: Path) -> None:
     model = script(tmp_path, [PRESS_A | {"usage": {"input_tokens": 80, "output_tokens": 20}}] * 20)
-    first = run_animus("run", "--model", model, "--max-tokens", "350", "--runs-dir", str(tmp_path), "--name", "k")
+    first = run_animus(
+        "run", *CLASSIC_ROM, "--model", model, "--max-tokens", "350", "--runs-dir", str(tmp_path), "--name", "k"
+    )
     assert first.returncode == 0
     assert "token budget reached (400 of 350 tokens)" in first.stdout
     again = run_animus("resume", "k", "--runs-dir", str(tmp_path))
@@ -110,7 +117,7 @@ def test_token_budget_accumulates_across_resumes(tmp_path: Path) -> None:
 def test_cost_budget_uses_the_pricing_table(tmp_path: Path) -> None:
     model = script(tmp_path, [PRESS_A | {"usage": {"input_tokens": 1000, "output_tokens": 100}}] * 20)
     result = run_animus(
-        "run", "--model", model, "--max-cost", "0.05", "--set", "pricing.scripted.input=10",
+        "run", *CLASSIC_ROM, "--model", model, "--max-cost", "0.05", "--set", "pricing.scripted.input=10",
         "--set", "pricing.scripted.output=20", "--runs-dir", str(tmp_path), "--name", "c",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -129,7 +136,7 @@ def test_bad_tool_calls_are_shown_to_the_model_and_stop_the_run_when_repeated(tm
         {"tool_calls": [{"name": "forget", "input": {"key": "nothing"}}]},
     ]
     model = script(tmp_path, [PRESS_A, *bad, PRESS_A])
-    result = run_animus("run", "--model", model, "--runs-dir", str(tmp_path), "--name", "b")
+    result = run_animus("run", *CLASSIC_ROM, "--model", model, "--runs-dir", str(tmp_path), "--name", "b")
     assert result.returncode == 1
     assert "failed — 5 bad tool calls in a row" in result.stdout
     with animus.open_run(tmp_path / "b") as run:
@@ -150,7 +157,7 @@ def test_notes_are_kept_as_memory_events(tmp_path: Path) -> None:
     note = {"tool_calls": [{"name": "note", "input": {"key": "key", "text": "in the east well"}}]}
     forget = {"tool_calls": [{"name": "forget", "input": {"key": "key"}}]}
     model = script(tmp_path, [note, PRESS_A, forget])
-    assert run_animus("run", "--model", model, "--runs-dir", str(tmp_path), "--name", "n").returncode == 0
+    assert run_animus("run", *CLASSIC_ROM, "--model", model, "--runs-dir", str(tmp_path), "--name", "n").returncode == 0
     with animus.open_run(tmp_path / "n") as run:
         events = [(e.step, e.kind, e.key, e.content) for e in run.memory_events()]
         assert events == [(1, "note_set", "key", "in the east well"), (3, "note_delete", "key", "")]
@@ -173,7 +180,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("args", "message"), BAD_INPUT)
 def test_bad_input_is_one_line_exit_2_and_creates_no_run(tmp_path: Path, args: list[str], message: str) -> None:
-    result = run_animus("run", *args, "--runs-dir", str(tmp_path / "runs"))
+    result = run_animus("run", *CLASSIC_ROM, *args, "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
     assert message in result.stderr
@@ -183,11 +190,11 @@ def test_bad_input_is_one_line_exit_2_and_creates_no_run(tmp_path: Path, args: l
 def test_bad_config_file_names_the_key(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[tools]\nwait_frames = "slow"\n')
-    result = run_animus("run", "--config", str(config), "--runs-dir", str(tmp_path))
+    result = run_animus("run", *CLASSIC_ROM, "--config", str(config), "--runs-dir", str(tmp_path))
     assert result.returncode == 2
     assert "tools.wait_frames: Input should be a valid integer" in result.stderr
     config.write_text("[tools\n")
-    result = run_animus("run", "--config", str(config), "--runs-dir", str(tmp_path))
+    result = run_animus("run", *CLASSIC_ROM, "--config", str(config), "--runs-dir", str(tmp_path))
     assert result.returncode == 2 and "not valid TOML" in result.stderr
 
 
@@ -223,6 +230,11 @@ def test_unknown_rom_falls_back_to_generic_with_a_notice(tmp_path: Path, quest_b
 def test_games_and_models_are_listed() -> None:
     games = run_animus("games")
     assert games.returncode == 0
-    assert [line.split()[0] for line in games.stdout.splitlines()] == ["animus-quest", "pokemon-red", "generic"]
+    assert [line.split()[0] for line in games.stdout.splitlines()] == [
+        "animus-quest",
+        "animus-quest-classic",
+        "pokemon-red",
+        "generic",
+    ]
     models = run_animus("models")
     assert {line.split()[0] for line in models.stdout.splitlines()} >= {"random", "scripted"}

@@ -2,7 +2,7 @@
 `check_env`. Run them in a plugin's tests; they raise `animus.errors.ContractError`, whose message starts with the
 rule broken (`rule 7 (no hidden state): ...`), or return a `Checked` report.
 
-`check_model` replays the requests of a real run on the bundled cartridge (`recorded_requests()`: 40 act
+`check_model` replays the requests of a real run on the bundled classic Animus Quest (`recorded_requests()`: 40 act
 requests, 6 summarize, 1 reflect; see `animus.checks.requests` for why they are recorded at check time rather
 than shipped). A first fresh instance answers them in order; a second fresh instance answers request 0, then the
 rest in reverse order; the first answers them all again, shuffled. The rules:

@@ -1,9 +1,10 @@
-"""The requests `check_model` replays: every request of a real mock run on the bundled cartridge.
+"""The requests `check_model` replays: every request of a real mock run on the bundled classic Animus Quest.
 
 They are recorded when first needed, by playing that run (about a second) in a temporary directory, and kept for
 the rest of the process. Nothing is shipped: a file of recorded requests would go stale whenever a prompt, a tool
 or the `Request` type changes, whereas a fresh recording always has the shape the current loop sends. The run is
-deterministic (the mock, seed 0, the bundled ROM), so every recording is the same.
+deterministic (the mock, seed 0, the classic ROM), so every recording is the same. The ROM is named, not left to
+the default: the recording stays the same whichever cartridge `--rom` defaults to.
 
 The settings in `RECORDING` make the short run exercise all three purposes: a small context budget makes the
 loop summarize (a few `summarize` requests) and a short watchdog makes it reflect once (`reflect`). The recorder
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 # 40 act requests, 6 summarize and 1 reflect.
 RECORDING: dict[str, Any] = {
+    "rom": "animus-quest-classic",
     "model.name": "mock",
     "seed": 0,
     "budget.steps": 40,

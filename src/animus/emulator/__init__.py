@@ -25,6 +25,7 @@ __all__ = [
     "RomInfo",
     "bundled_rom",
     "bundled_roms",
+    "bundled_with_hash",
     "read_rom",
     "rom_file",
 ]
@@ -32,7 +33,7 @@ __all__ = [
 # The cartridges shipped inside the package, by the name `--rom` accepts: the seeded long worlds, and the classic
 # six-area quest (kept byte for byte, so that runs recorded on it still verify).
 BUNDLED_ROMS = {"animus-quest": "animus_quest.gb", "animus-quest-classic": "animus_quest_classic.gb"}
-DEFAULT_ROM = "animus-quest-classic"
+DEFAULT_ROM = "animus-quest"
 
 
 def bundled_rom(name: str = DEFAULT_ROM) -> Path:
@@ -43,6 +44,14 @@ def bundled_rom(name: str = DEFAULT_ROM) -> Path:
 def bundled_roms() -> list[Path]:
     """Every cartridge shipped inside the package."""
     return [bundled_rom(name) for name in BUNDLED_ROMS]
+
+
+def bundled_with_hash(sha256: str) -> Path | None:
+    """The bundled cartridge whose bytes have `sha256`, if one has."""
+    for path in bundled_roms():
+        if path.is_file() and read_rom(path)[1].sha256 == sha256:
+            return path
+    return None
 
 
 def rom_file(rom: str | None) -> Path:

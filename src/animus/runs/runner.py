@@ -30,7 +30,7 @@ from animus.agent.models import Model, check_spec, create_model, split_spec
 from animus.agent.scorers import create_scorer
 from animus.agent.state import Gate, LoopState, Rig
 from animus.config import RunConfig, stored_config
-from animus.emulator import read_rom, rom_file
+from animus.emulator import bundled_with_hash, read_rom, rom_file
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
 from animus.games import choose_profile, load_profile
 from animus.games.defaults import apply_profile_defaults
@@ -267,7 +267,8 @@ def _preflight(store: RunReader, budget: dict[str, Any] | None) -> tuple[RunMeta
     last = store.last_step()
     if meta.finished or last >= config.budget.steps:
         return meta, config, last, None
-    rom_path = rom_file(config.rom)
+    # A run that played the default cartridge of its day resumes on that cartridge, bundled under whatever name.
+    rom_path = rom_file(config.rom) if config.rom else bundled_with_hash(meta.rom_sha256) or rom_file(None)
     if not rom_path.is_file():
         raise RunError(
             f"cannot find the ROM this run played ({rom_path}, sha256 {meta.rom_sha256[:12]}…): put it back "

@@ -1,10 +1,11 @@
 """What the mock knows between steps, which is only what it wrote in its notes, and how it writes it back.
 
 Notes (keys and formats; every one is plain text a person can read):
-- `area NAME`: `doors 4,7>HOUSE 19,7>? 9,0>PINE_WOODS | things N15,2 W16,4 | done 16,4 | epoch m3+key | tried 15,2`
+- `area NAME`: `doors 4,7>HOUSE 19,7>? 9,0>PINE_WOODS | things N15,2 W16,4 | done 16,4 | epoch m3+1 | tried 15,2`
   `| blocked 3,3`: the doors and where they lead (`?` = not taken yet; spaces in a name written as `_`),
-  the usable things by legend character, the things that
-  gave progress (`done`), and, since the last progress (`epoch`), what was tried and which tiles blocked.
+  the usable things by legend character, the things that gave progress (`done`), the things used up (`spent`:
+  searched or read, which is done once; people, until something new is held), and, since the last progress
+  (`epoch`), what was tried and which tiles blocked.
 - `legend`: `N=person; W=well`: the classes of usable things seen so far, as their legends name them.
 - `said AREA x,y`: what the thing at (x,y) said, page after page, each page once.
 - `screens` / `links` (games without a text map): screen ids with the buttons tried there, and which button led
@@ -40,6 +41,7 @@ class Area:
     doors: dict[Pos, str] = field(default_factory=dict)
     things: dict[Pos, str] = field(default_factory=dict)
     done: set[Pos] = field(default_factory=set)
+    spent: set[Pos] = field(default_factory=set)  # used up: searched, read, or heard until something new is held
     epoch: str = ""
     tried: set[Pos] = field(default_factory=set)
     blocked: set[Pos] = field(default_factory=set)
@@ -54,6 +56,8 @@ class Area:
         ]
         if self.done:
             parts.append("done " + pts(self.done))
+        if self.spent:
+            parts.append("spent " + pts(self.spent))
         parts.append("epoch " + self.epoch)
         if self.tried:
             parts.append("tried " + pts(self.tried))
@@ -79,7 +83,7 @@ class Area:
                         a.things[p] = w[0]
             elif head == "epoch":
                 a.epoch = rest.strip()
-            elif head in ("done", "tried", "blocked"):
+            elif head in ("done", "spent", "tried", "blocked"):
                 getattr(a, head).update(p for w in words if (p := unfmt(w)) is not None)
         return a
 
@@ -89,9 +93,14 @@ class Area:
             self.epoch, self.tried, self.blocked = epoch, set(), set()
 
     def open_things(self, epoch: str, again: set[str] | frozenset[str] = frozenset()) -> list[Pos]:
-        """Things not tried since the last progress and not already done (unless their class is in `again`)."""
+        """Things not tried since the last progress, not used up, and not already done (unless their class is in
+        `again`)."""
         tried = self.tried if self.epoch == epoch else set()
-        return [p for p, c in self.things.items() if p not in tried and (p not in self.done or c in again)]
+        return [
+            p
+            for p, c in self.things.items()
+            if p not in tried and p not in self.spent and (p not in self.done or c in again)
+        ]
 
     def open_doors(self, epoch: str) -> list[Pos]:
         """Doors never taken (and not found unreachable since the last progress)."""

@@ -89,7 +89,7 @@ def choose(
     for name, kind, where, hint in hint_goals(know, epoch):
         used = [hint.note]
         if name == view.area:
-            walk = _go(view, area, reach, where, kind == "thing", rng)
+            walk = _go(view, area, reach, where, kind == "thing", rng, spends(know, area, where))
             what = know.legend.get(area.things.get(where, ""), "door").split(" (")[0]
             if walk is not None:
                 return Choice(walk, f"a hint says: {hint.describe()} -> the {what} at {fmt(where)}", used)
@@ -103,9 +103,13 @@ def choose(
     healing = _heal_first(view, know, reach, limit, rng, talk)
     if healing is not None:
         return healing
-    things = area.open_things(epoch, again=talk)
-    for where in sorted(things, key=lambda p: (reach.dist.get(_near(reach, p), 999), p)):
-        walk = _go(view, area, reach, where, True, rng)
+    healers = {ch for ch, d in know.legend.items() if "(heal)" in d}  # worth a visit only when hurt (1b)
+
+    def todo(a: Area) -> list[Pos]:
+        return [p for p in a.open_things(epoch, again=talk) if a.things[p] not in healers]
+
+    for where in sorted(todo(area), key=lambda p: (reach.dist.get(_near(reach, p), 999), p)):
+        walk = _go(view, area, reach, where, True, rng, spends(know, area, where))
         if walk is not None:
             what = know.legend.get(area.things[where], "thing").split(" (")[0]
             return Choice(walk, f"the {what} at {fmt(where)} is untried since the last progress", [f"area {view.area}"])
@@ -118,9 +122,7 @@ def choose(
             return Choice(walk, f"the door at {fmt(where)} was never taken{lead}", [f"area {view.area}"])
     # (4) the nearest area with something left to try
     if limit >= CROSS_AREA_BUDGET:
-        wanted = {
-            n for n, a in know.areas.items() if n != view.area and (a.open_things(epoch, talk) or a.open_doors(epoch))
-        }
+        wanted = {n for n, a in know.areas.items() if n != view.area and (todo(a) or a.open_doors(epoch))}
         got = _travel(view, know, reach, wanted, rng)
         if got is not None:
             return Choice(got[0], f"nothing left here; {got[1]} still has things to try", ["area notes"])
@@ -128,12 +130,12 @@ def choose(
         # Without a search across areas: a door whose far side still has things to try, if one is known here.
         for where in sorted(area.doors, key=lambda p: (reach.dist.get(p, 999), p)):
             far = know.areas.get(area.doors[where])
-            if far is not None and (far.open_things(epoch, talk) or far.open_doors(epoch)):
+            if far is not None and (todo(far) or far.open_doors(epoch)):
                 walk = _go(view, area, reach, where, False, rng)
                 if walk is not None:
                     return Choice(walk, f"{area.doors[where]} through the door at {fmt(where)} has things to try")
     # (5) wander: a random door or a random walk. When nothing anywhere is left to try, start a new round.
-    if not any(a.open_things(epoch, talk) or a.open_doors(epoch) for a in know.areas.values()):
+    if not any(todo(a) or a.open_doors(epoch) for a in know.areas.values()):
         for a in know.areas.values():
             a.tried = set()
     if area.doors and rng.random() < 0.7:
@@ -145,9 +147,18 @@ def choose(
     return Choice(moves, "nothing untried that I can reach; wandering")
 
 
+def spends(know: Knowledge, area: Area, where: Pos) -> bool:
+    """Whether using the thing at `where` uses it up: searched or read things tell all they have the first time,
+    and people repeat themselves until something new is held."""
+    desc = know.legend.get(area.things.get(where, ""), "")
+    return "(once)" in desc or "(talk)" in desc
+
+
 def _uses(desc: str) -> str:
-    """What a legend entry says its thing is for, as markers kept in the notes: talk, fight, heal."""
-    marks = [("talk", "talk"), ("battle", "fight"), ("fight", "fight"), ("heal", "heal")]
+    """What a legend entry says its thing is for, as markers kept in the notes: talk, fight, heal, and once
+    (a thing searched or read tells all it has the first time)."""
+    marks = [("talk", "talk"), ("battle", "fight"), ("fight", "fight"), ("heal", "heal"), ("search", "once"),
+             ("read", "once")]  # fmt: skip
     found = dict.fromkeys(mark for word, mark in marks if word in desc)
     return "".join(f" ({mark})" for mark in found)
 
@@ -180,8 +191,13 @@ def _heal_first(
     return Choice(got[0], f"{why}: going to heal, via {got[1]}", ["area notes"]) if got else None
 
 
-def _go(view: View, area: Area, reach: plan.Reach, where: Pos, use: bool, rng: random.Random) -> list[str] | None:
-    """Presses to step on door `where`, or to face thing `where` and press A (`use`); None if unreachable."""
+def _go(
+    view: View, area: Area, reach: plan.Reach, where: Pos, use: bool, rng: random.Random, spend: bool = False
+) -> list[str] | None:
+    """Presses to step on door `where`, or to face thing `where` and press A (`use`); None if unreachable.
+
+    With `spend`, a thing used is noted as used up (see `spends`).
+    """
     assert view.pos is not None
     if use:
         goals = [n for n in _around(where) if view.walkable(view.tile(n)) and not view.is_door(view.tile(n))]
@@ -199,6 +215,8 @@ def _go(view: View, area: Area, reach: plan.Reach, where: Pos, use: bool, rng: r
         face = plan.facing_move(end, where)
         if face is not None and len(path) + 2 <= plan.MAX_PRESSES:
             area.tried.add(where)
+            if spend:
+                area.spent.add(where)
             return [*path, face, "a"]
     return path[: plan.MAX_PRESSES] or None
 

@@ -67,8 +67,11 @@ class View:
 
     @property
     def epoch(self) -> str:
-        """A short signature of progress (milestones and items): it changes whenever the game moves on."""
-        return f"m{self.milestones}" + (f"+{self.items}" if self.items else "")
+        """A short signature of progress: milestones reached and items held (`m3+2`: 3 milestones, 2 items).
+
+        It changes whenever the game moves on, and it is short because every area's note repeats it."""
+        held = len([i for i in self.items.split(",") if i])
+        return f"m{self.milestones}" + (f"+{held}" if held else "")
 
     @property
     def faced(self) -> Pos | None:

@@ -98,15 +98,21 @@ def act(request: Request, cap: int, name: str) -> Reply:
 
 def _new_round(view: View, know: Knowledge, seen: list[str]) -> dict[str, str]:
     """Items held this round, as the `held` note. Items that vanish mean the game started over (a new game
-    after an ending, a reset): what gave progress last round may be needed again, so it is no longer done."""
+    after an ending, a reset): what gave progress or was used up last round may be needed again. A new item
+    makes people worth hearing again."""
     held = {i for i in know.raw.get("held", "").split(",") if i}
     now = {i for i in view.items.split(",") if i}
     if held - now:
         for area in know.areas.values():
             area.done.clear()
+            area.spent.clear()
             area.epoch = ""
         seen.append(f"I no longer hold {', '.join(sorted(held - now))}: the game has started over.")
         held = set()
+    elif now - held:  # something new to show: people may have more to say
+        talk = {ch for ch, d in know.legend.items() if "(talk)" in d}
+        for area in know.areas.values():
+            area.spent = {p for p in area.spent if area.things.get(p) not in talk}
     return {"held": ",".join(sorted(held | now))}
 
 
