@@ -49,10 +49,10 @@ def test_a_3x3_fleet_finishes_with_a_summary_and_a_chart_and_a_rerun_skips_every
             assert steps == 60 and reason.startswith("step budget")
         else:
             assert reason.startswith("finished") and steps < 300
-    # The mock with a search finishes in 57 actions; greedy steps need more; 60 random presses reach nothing.
+    # The mock with a search finishes in 51 actions; greedy steps need more; 60 random presses reach nothing.
     lines = out.stdout.splitlines()
     finished_row = next(line for line in lines if line.startswith("Finished the quest"))
-    assert finished_row.split()[3:6] == ["57", "(3/3)", "115"], finished_row
+    assert finished_row.split()[3:6] == ["51", "(3/3)", "97"], finished_row
     assert next(line for line in lines if line.startswith("finish rate")).split()[2:] == [
         "3/3", "(100%)", "3/3", "(100%)", "0/3", "(0%)",
     ]  # fmt: skip
@@ -66,7 +66,7 @@ def test_a_3x3_fleet_finishes_with_a_summary_and_a_chart_and_a_rerun_skips_every
     }  # fmt: skip
     summary = {g["label"]: g for g in rec["summary"]["labels"]}
     assert [summary[k]["finish_rate"] for k in ("mock 1024", "mock greedy", "random")] == [1.0, 1.0, 0.0]
-    assert summary["mock 1024"]["milestones"][-1] == {"id": "finished", "median_actions": 57, "reached": 3}
+    assert summary["mock 1024"]["milestones"][-1] == {"id": "finished", "median_actions": 51, "reached": 3}
 
     # The fleet dir is an ordinary runs dir: listing and charting see the 9 runs, grouped by label.
     listed = run_animus("runs", "--runs-dir", str(runs))

@@ -36,7 +36,7 @@ def test_a_2x2_fleet_runs_as_ray_tasks_on_a_local_ray(tmp_path: Path) -> None:
     assert "backend ray, 2 worker(s)" in out.stdout and "fleet ended: all 4 runs ended normally." in out.stdout
 
     for seed in (1, 2):
-        assert status(runs / f"mock-s{seed}") == ("done", "finished: reached the final milestone at step 57")
+        assert status(runs / f"mock-s{seed}") == ("done", "finished: reached the final milestone at step 51")
         assert status(runs / f"random-s{seed}") == ("done", "step budget reached (40 steps)")
         assert committed_steps(runs / f"random-s{seed}" / "run.db") == 40
     rec = record(runs)
