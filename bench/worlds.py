@@ -155,7 +155,7 @@ def cmd_thinking(args: argparse.Namespace) -> None:
     for i, b in enumerate(args.budgets):
         group = runs[i * len(ws) : (i + 1) * len(ws)]
         done = [o for o in group if o.finished]
-        log = f"{math.log2(b):.0f}" if b else "—"
+        log = f"{math.log2(b):.1f}" if b else "—"
         print(
             f"| {b} | {log} | {len(done)}/{len(group)} | {_median([o.actions for o in done])} "
             f"| {_median([o.actions for o in group])} |"

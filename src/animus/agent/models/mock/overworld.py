@@ -94,7 +94,7 @@ def choose(
             if walk is not None:
                 return Choice(walk, f"a hint says: {hint.describe()} -> the {what} at {fmt(where)}", used)
         elif limit >= CROSS_AREA_BUDGET:
-            got = _travel(view, know, reach, {name}, rng)
+            got = _travel(view, know, reach, {name}, rng, limit)
             if got is not None:
                 return Choice(got[0], f"a hint points to {name} ({hint.describe()}); going via {got[1]}", used)
     # (2) things not tried since the last progress, nearest first
@@ -123,7 +123,7 @@ def choose(
     # (4) the nearest area with something left to try
     if limit >= CROSS_AREA_BUDGET:
         wanted = {n for n, a in know.areas.items() if n != view.area and (todo(a) or a.open_doors(epoch))}
-        got = _travel(view, know, reach, wanted, rng)
+        got = _travel(view, know, reach, wanted, rng, limit)
         if got is not None:
             return Choice(got[0], f"nothing left here; {got[1]} still has things to try", ["area notes"])
     else:
@@ -187,7 +187,7 @@ def _heal_first(
     if limit < CROSS_AREA_BUDGET:
         return None
     wanted = {n for n, a in know.areas.items() if any(c in healers for c in a.things.values())}
-    got = _travel(view, know, reach, wanted, rng)
+    got = _travel(view, know, reach, wanted, rng, limit)
     return Choice(got[0], f"{why}: going to heal, via {got[1]}", ["area notes"]) if got else None
 
 
@@ -222,9 +222,12 @@ def _go(
 
 
 def _travel(
-    view: View, know: Knowledge, reach: plan.Reach, wanted: set[str], rng: random.Random
+    view: View, know: Knowledge, reach: plan.Reach, wanted: set[str], rng: random.Random, limit: int
 ) -> tuple[list[str], str] | None:
-    """Presses toward the first door on the shortest known route to an area in `wanted`, and the route."""
+    """Presses toward the first door on the shortest known route to an area in `wanted`, and the route.
+
+    The route search thinks about at most `limit // plan.NODES_PER_AREA` areas: a small budget sees only
+    nearby areas, and a far goal is out of its sight."""
     assert view.area is not None
     avoid: set[tuple[str, Pos]] = set()
     for name, a in know.areas.items():
@@ -232,7 +235,7 @@ def _travel(
             avoid |= {(name, p) for p in a.doors if p in a.tried}
     for _ in range(4):
         doors = {n: a.doors for n, a in know.areas.items()}
-        path = plan.route(doors, view.area, wanted, avoid)
+        path = plan.route(doors, view.area, wanted, avoid, limit // plan.NODES_PER_AREA)
         if len(path) < 2:
             return None
         area = know.areas[view.area]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from animus.agent.models.mock.parse import MOVES, Pos, View
 
 MAX_PRESSES = 20  # tools.max_buttons by default; a longer path is walked over several steps
+NODES_PER_AREA = 64  # search effort one area of a route costs: 1,024 thinking tokens plan 4 areas ahead
 
 
 @dataclass(frozen=True)
@@ -138,13 +139,18 @@ def facing_move(here: Pos, target: Pos) -> str | None:
     return None
 
 
-def route(doors: dict[str, dict[Pos, str]], start: str, wanted: set[str], avoid: set[tuple[str, Pos]]) -> list[str]:
-    """Areas from `start` to the nearest area in `wanted` through known doors (fewest doors), or []."""
+def route(
+    doors: dict[str, dict[Pos, str]], start: str, wanted: set[str], avoid: set[tuple[str, Pos]], areas: int
+) -> list[str]:
+    """Areas from `start` to the nearest area in `wanted` through known doors (fewest doors), or [] when there is
+    none among the first `areas` areas the search expands."""
     prev: dict[str, str] = {}
     queue = deque([start])
     seen = {start}
-    while queue:
+    expanded = 0
+    while queue and expanded < areas:
         here = queue.popleft()
+        expanded += 1
         if here in wanted and here != start:
             out = [here]
             while out[-1] != start:
