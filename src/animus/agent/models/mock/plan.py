@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from animus.agent.models.mock.parse import MOVES, Pos, View
 
 MAX_PRESSES = 20  # tools.max_buttons by default; a longer path is walked over several steps
-NODES_PER_AREA = 64  # search effort one area of a route costs: 1,024 thinking tokens plan 4 areas ahead
+NODES_PER_AREA = 32  # search effort one area of a route costs: 1,024 thinking tokens plan 8 areas ahead
 
 
 @dataclass(frozen=True)
