@@ -222,20 +222,32 @@ def cmd_speed(args: argparse.Namespace) -> None:
 
 
 def _chart(groups: dict[str, list[Outcome]], out: Path) -> None:
-    """Milestones against actions: the median line and the min-max band of each group."""
+    """Milestones reached against actions (log scale): at each x, the median over a group's runs and the min-max
+    band. A run counts its milestones up to its last action, so one that stalls stays flat to where it stopped."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    top = max(o.actions for runs in groups.values() for o in runs)
+    ends = {float(o.actions) for runs in groups.values() for o in runs}  # each run's last point, its final level
+    xs = sorted({10 * (top / 10) ** (i / 299) for i in range(300)} | ends)
+
+    def level(o: Outcome, x: float) -> float:
+        if x > o.actions:
+            return math.nan
+        return float(sum(1 for actions, _ in o.curve if actions <= x))
+
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, runs in groups.items():
-        top = max((len(o.curve) for o in runs), default=0)
-        xs = [[o.curve[k][0] for o in runs if len(o.curve) > k] for k in range(top)]
-        ys = list(range(1, top + 1))
-        ax.plot([statistics.median(x) for x in xs], ys, label=name)
-        ax.fill_betweenx(ys, [min(x) for x in xs], [max(x) for x in xs], alpha=0.2)
-    ax.set_xlabel("actions")
+        rows = [[level(o, x) for o in runs] for x in xs]
+        live = [(x, [v for v in row if not math.isnan(v)]) for x, row in zip(xs, rows, strict=True)]
+        live = [(x, vs) for x, vs in live if vs]
+        line = ax.plot([x for x, _ in live], [statistics.median(vs) for _, vs in live], label=name)[0]
+        lo, hi = [min(vs) for _, vs in live], [max(vs) for _, vs in live]
+        ax.fill_between([x for x, _ in live], lo, hi, alpha=0.2, color=line.get_color(), step="post")
+    ax.set_xscale("log")
+    ax.set_xlabel("actions (log scale)")
     ax.set_ylabel("milestones reached")
     ax.legend()
     fig.tight_layout()
