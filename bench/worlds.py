@@ -223,7 +223,7 @@ def cmd_speed(args: argparse.Namespace) -> None:
 
 def _chart(groups: dict[str, list[Outcome]], out: Path) -> None:
     """Milestones reached against actions (log scale): at each x, the median over a group's runs and the min-max
-    band. A run counts its milestones up to its last action, so one that stalls stays flat to where it stopped."""
+    band. A run that ended (finished, or out of steps) keeps the level it ended at."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,15 +234,11 @@ def _chart(groups: dict[str, list[Outcome]], out: Path) -> None:
     xs = sorted({10 * (top / 10) ** (i / 299) for i in range(300)} | ends)
 
     def level(o: Outcome, x: float) -> float:
-        if x > o.actions:
-            return math.nan
-        return float(sum(1 for actions, _ in o.curve if actions <= x))
+        return float(sum(1 for actions, _ in o.curve if actions <= x))  # a run that ended keeps its last level
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, runs in groups.items():
-        rows = [[level(o, x) for o in runs] for x in xs]
-        live = [(x, [v for v in row if not math.isnan(v)]) for x, row in zip(xs, rows, strict=True)]
-        live = [(x, vs) for x, vs in live if vs]
+        live = [(x, [level(o, x) for o in runs]) for x in xs]
         line = ax.plot([x for x, _ in live], [statistics.median(vs) for _, vs in live], label=name)[0]
         lo, hi = [min(vs) for _, vs in live], [max(vs) for _, vs in live]
         ax.fill_between([x for x, _ in live], lo, hi, alpha=0.2, color=line.get_color(), step="post")
