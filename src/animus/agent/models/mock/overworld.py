@@ -8,6 +8,7 @@ such things or doors, through known doors; (5) anything reachable, at random.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 from animus.agent.models.mock import hints, plan
@@ -159,7 +160,8 @@ def _uses(desc: str) -> str:
     (a thing searched or read tells all it has the first time)."""
     marks = [("talk", "talk"), ("battle", "fight"), ("fight", "fight"), ("heal", "heal"), ("search", "once"),
              ("read", "once")]  # fmt: skip
-    found = dict.fromkeys(mark for word, mark in marks if word in desc)
+    words = set(re.findall(r"[a-z]+", desc.lower()))  # whole words: "read" is not in "ready"
+    found = dict.fromkeys(mark for word, mark in marks if word in words)
     return "".join(f" ({mark})" for mark in found)
 
 
