@@ -65,6 +65,11 @@ class ToolsConfig(_Section):
     max_wait_frames: int = Field(600, ge=1, le=3600)
     max_buttons: int = Field(20, ge=1, le=100, description="Buttons one press_buttons call may press in turn.")
     max_tick_frames: int = Field(3600, ge=1, le=36000, description="Largest wait(frames).")
+    navigate: bool | None = Field(
+        None, description="Offer navigate_to(x, y[, map]); none: on where the profile reads a map position."
+    )
+    notes: bool = Field(True, description="Offer note and forget (the long-term notes).")
+    max_navigate_moves: int = Field(200, ge=1, le=10_000, description="Most moves one navigate_to call walks.")
 
 
 class AgentConfig(_Section):
@@ -80,6 +85,24 @@ class MemoryConfig(_Section):
     context_tokens: int = Field(12000, ge=1000, description="Token budget of each request's context.")
     keep_turns: int = Field(2, ge=1, description="Exchanges always kept verbatim after summarizing.")
     notes_max_chars: int = Field(4000, ge=100, description="Total size of the long-term notes.")
+
+
+class ChannelsConfig(_Section):
+    """What reaches the model each step besides its own conversation. Each channel is a switch; the harness card
+    (`animus show --card`) lists them, and charts refuse to overlay runs whose channels differ. The screen image
+    is `model.images`; the tools are `tools.navigate` and `tools.notes`."""
+
+    state: bool = Field(True, description="The profile's state text (fields, mode, position).")
+    text_map: bool = Field(True, description="The text map of the screen drawn from tile classes.")
+    dialog: bool = Field(True, description="The dialog text read from the screen.")
+    minimap: bool = Field(True, description="The explored map around the player and the known warps.")
+    progress: bool = Field(True, description="The milestone count and the latest milestone's label.")
+    notes: bool = Field(True, description="The long-term notes in each request.")
+    summary: bool = Field(True, description="The running summary in each request.")
+    watchdog: bool = Field(True, description="The watchdog's stuck notices and the reflection they ask for.")
+    operator_notes: bool = Field(True, description="Notices that an operator changed a note (animus note).")
+    minimap_radius: int = Field(10, ge=2, le=64, description="Cells shown on each side of the player.")
+    minimap_max_chars: int = Field(2400, ge=200, le=40_000, description="Cap on the minimap's text.")
 
 
 class ModelConfig(_Section):
@@ -237,6 +260,7 @@ class RunConfig(_Section):
     tools: ToolsConfig = ToolsConfig()
     agent: AgentConfig = AgentConfig()
     memory: MemoryConfig = MemoryConfig()
+    channels: ChannelsConfig = ChannelsConfig()
     thinking: ThinkingConfig = ThinkingConfig()
     watchdog: WatchdogConfig = WatchdogConfig()
     record: RecordConfig = RecordConfig()

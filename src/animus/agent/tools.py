@@ -25,6 +25,7 @@ from animus.memory.notes import normalize_key
 
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
+    from animus.games import Profile
 
 GAME_TOOLS = ("press_buttons", "wait")
 TEXT_CALL_ID = "written_call"  # the id of the result that answers a tool call written as text
@@ -74,8 +75,25 @@ class Executed:
         return sum(r.is_error for r in self.results)
 
 
-def tool_specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
-    """The tools as a model backend receives them, with the bounds of this run's config."""
+def navigates(cfg: ToolsConfig, profile: Profile) -> bool:
+    """Whether navigate_to is offered: `tools.navigate`, or by default wherever `profile` reads a map position."""
+    has_map = profile.map_fields is not None
+    return has_map if cfg.navigate is None else cfg.navigate and has_map
+
+
+def offered_tools(cfg: ToolsConfig, profile: Profile) -> tuple[str, ...]:
+    """The names of the tools a run with `cfg` on `profile` offers its model, in the order they are listed."""
+    names = ["press_buttons", "wait"]
+    if navigates(cfg, profile):
+        names.append("navigate_to")
+    if cfg.notes:
+        names += ["note", "forget"]
+    return tuple(names)
+
+
+def tool_specs(cfg: ToolsConfig, profile: Profile | None = None) -> tuple[ToolSpec, ...]:
+    """The tools as a model backend receives them, with the bounds of this run's config: those `offered_tools`
+    names (all but navigate_to when no profile is given)."""
     frames = {"type": "integer", "minimum": 1}
     return (
         ToolSpec(

@@ -99,6 +99,15 @@ class Profile:
         self._names = {f.name: maps[f.map] for f in fields if f.map is not None}
         self._spans, self._slots = _plan_reads(fields)
 
+    @property
+    def map_fields(self) -> tuple[str, str, str] | None:
+        """The (map id, x, y) fields: the first three `[position] fields`, when none of them is the screen hash.
+        None for a profile without a map position (`generic`): no map memory, minimap or navigate_to there."""
+        fields = self.position_fields or ()
+        if len(fields) < 3 or SCREEN in fields[:3]:
+            return None
+        return fields[0], fields[1], fields[2]
+
     def __repr__(self) -> str:
         return f"Profile(id={self.id!r}, path={self.path!r})"
 

@@ -22,8 +22,6 @@ from animus.errors import BadInputError, ProfileError, RunError
 from animus.games import GameState, Profile
 from animus.runs.reader import RunReader
 
-SCREEN = "screen"  # the pseudo-field of a position that is the screen hash, not a place
-
 
 @dataclass(frozen=True)
 class MapVisits:
@@ -40,13 +38,13 @@ class MapVisits:
 
 def map_fields(profile: Profile) -> tuple[str, str, str]:
     """The (map, x, y) position fields of `profile`; `BadInputError` if it has no map position."""
-    fields = profile.position_fields or ()
-    if len(fields) < 3 or SCREEN in fields[:3]:
+    fields = profile.map_fields
+    if fields is None:
         raise BadInputError(
-            f"profile {profile.id!r} has no map position (its [position] fields are {list(fields)}): a map chart "
-            "needs a map id, x and y; use --kind progress."
+            f"profile {profile.id!r} has no map position (its [position] fields are "
+            f"{list(profile.position_fields or ())}): a map chart needs a map id, x and y; use --kind progress."
         )
-    return fields[0], fields[1], fields[2]
+    return fields
 
 
 def map_names(profile: Profile) -> dict[str, str]:
