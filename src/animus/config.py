@@ -104,6 +104,11 @@ class ChannelsConfig(_Section):
     minimap_radius: int = Field(10, ge=2, le=64, description="Cells shown on each side of the player.")
     minimap_max_chars: int = Field(2400, ge=200, le=40_000, description="Cap on the minimap's text.")
 
+    @property
+    def hidden(self) -> frozenset[str]:
+        """The parts of the state text left out (`Profile.read`'s `hide`): state, text_map and dialog when off."""
+        return frozenset(name for name in ("state", "text_map", "dialog") if not getattr(self, name))
+
 
 class ModelConfig(_Section):
     """Which model plays, and how a remote backend reaches it. A plain string (`model = "mock"`) names it."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from animus import notify
 from animus.agent import prompts, tools, window
 from animus.agent.calls import ModelCaller
+from animus.agent.pad import Pad
 from animus.agent.state import Counters, LoopState, Rig, Timing
 from animus.agent.types import Memory, Observation, Reply, Request, Thinking, ToolResult, Turn, UserTurn
 from animus.agent.watchdog import IDLE
@@ -29,6 +30,7 @@ from animus.errors import BudgetExhausted, ContextOverflow, StopRun
 from animus.memory import digest
 from animus.memory.events import NOTE_KINDS, EventSource, MemoryEvent, MemoryKind
 from animus.runs.rows import KeyframeRow, MilestoneRow, StepRow
+from animus.spatial import minimap
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,8 +75,11 @@ class Agent:
         self.on_step: Callable[[Agent], None] | None = None
         self.stop_requested: str | None = None
         self.carried_notices: list[str] = []  # notices for the next observation, handed over at a best-of-N fork
-        self.system = prompts.system_prompt(rig.profile.name)
-        self.tool_specs = tools.tool_specs(rig.config.tools)
+        self.offered = tools.offered_tools(rig.config.tools, rig.profile)
+        self.system = prompts.system_prompt(rig.profile.name, self.offered)
+        self.tool_specs = tools.tool_specs(rig.config.tools, rig.profile)
+        self.channels = rig.config.channels
+        self._pad = Pad(rig.gb, rig.profile, self.p.explored)  # each step's own, made when it observes
         self.thinking = _thinking(rig.config)
         self._events: list[MemoryEvent] = []  # of this step, in order
 
@@ -118,15 +123,21 @@ class Agent:
     def observe(self) -> Observation:
         """What the model will be shown: the game state after the last step, progress, and any notices."""
         self._step_started, self._events = time.perf_counter(), []
-        c, alarm = self.counters, self.p.alarm
-        notices, self.carried_notices = [*self.carried_notices, *self.take_operator_notes()], []
+        c, alarm, shown = self.counters, self.p.alarm, self.channels
+        operator = self.take_operator_notes()
+        notices, self.carried_notices = [*self.carried_notices, *(operator if shown.operator_notes else [])], []
         last = self.p.context.last_reply()
         if last is not None and not last.tool_calls:
             notices.append(_NOTICE_OF_STOP.get(last.stop_reason, prompts.NO_TOOL_NOTICE))
-        if alarm is not None and alarm.stage >= 1:
+        if shown.watchdog and alarm is not None and alarm.stage >= 1:
             notices.append(f"Watchdog: {alarm.message}")
-        if alarm is not None and alarm.stage == 2 and (reflection := self.reflect(alarm)):
+        if shown.watchdog and alarm is not None and alarm.stage == 2 and (reflection := self.reflect(alarm)):
             notices.append(f"Your reflection: {reflection}")
+        self._pad = Pad(self.p.gb, self.profile, self.p.explored)
+        now = self._pad.look()  # the screen's cells join the explored map (and this step's map delta)
+        spot, minimap_text = self._pad.spot, ""
+        if shown.minimap and spot is not None and now is not None:
+            minimap_text = minimap.render(self.p.explored, spot, now, shown.minimap_radius, shown.minimap_max_chars)
         return Observation(
             step=c.step + 1,
             state=self.p.state,
@@ -137,6 +148,8 @@ class Agent:
             tool_results=c.last_results,
             notices=tuple(notices),
             frame=self.p.gb.frame() if self.p.caller.model.sends_images else None,
+            minimap=minimap_text,
+            progress=shown.progress,
         )
 
     def respond(self, obs: Observation) -> Reply:
@@ -163,18 +176,19 @@ class Agent:
 
     def act(self, reply: Reply) -> tuple[tools.Executed, int]:
         """Run the reply's tool calls; return what they did and the frame count before their inputs."""
-        step = self.counters.step + 1
-        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, step, reply.text)
+        step, pad = self.counters.step + 1, self._pad
         frame_start = self.p.gb.frame_count
         t0 = time.perf_counter()
-        tools.apply_ops(self.p.gb, executed.ops)
+        executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, step, pad, self.offered, reply.text)
+        if executed.ops:
+            pad.look()
         self.timing.emulation += time.perf_counter() - t0
         return executed, frame_start
 
     def record(self, executed: tools.Executed, frame_start: int) -> None:
         """Commit the step in one transaction; raise `StopRun` when it finished, failed or got the run stuck."""
         p, c, step = self.p, self.counters, self.counters.step + 1
-        p.state = p.profile.read(p.gb)
+        p.state = p.profile.read(p.gb, self.channels.hidden)
         new = p.tracker.update(p.state)
         c.actions += executed.actions
         c.bad_streak = tools.bad_streak(c.bad_streak, executed.results)
@@ -207,6 +221,7 @@ class Agent:
                 state=p.state.to_json(),
                 wall_seconds=time.perf_counter() - self._step_started,
                 created_at=now,
+                map_delta=p.explored.take_delta().to_json(),
             ),
             milestones,
             events,
@@ -232,8 +247,9 @@ class Agent:
         """The long-term memory requests carry; empty when memory is disabled (the ablation)."""
         if not self.config.memory.enabled:
             return Memory(version=self.counters.memory_version)
-        context = self.p.context
-        return Memory(context.summary, self.p.notes.items(), self.counters.memory_version, context.base_notes)
+        context, shown = self.p.context, self.channels
+        notes, base = (self.p.notes.items(), context.base_notes) if shown.notes else ((), ())
+        return Memory(context.summary if shown.summary else "", notes, self.counters.memory_version, base)
 
     def fit_context(self, user: UserTurn, force: bool = False) -> bool:
         """If the next request would pass the context budget (`memory.context_tokens`, lowered after an overflow),
@@ -250,7 +266,7 @@ class Agent:
         if count == 0:
             return False
         summary = ""
-        if cfg.enabled:
+        if cfg.enabled and self.channels.summary:  # no summary is asked for when the model would never see it
             # Normally the request shows the whole context, not only the leaving turns: it then repeats the prefix
             # the last act request cached, and the model sees what follows the turns it folds. After an overflow
             # it shows only the leaving turns (their calls' results stand in the first turn that stays).

@@ -19,10 +19,11 @@ Goal: make progress through the game's milestones, in order, with as few actions
 call at least one tool."""
 
 OBSERVATION = """\
-Step {step}. Actions so far: {actions}. Milestones reached: {reached}/{total}{last}. \
-Actions since the last milestone: {since}.{notices}
+Step {step}. Actions so far: {actions}.{progress}{notices}
 
 {state}"""
+
+PROGRESS = " Milestones reached: {reached}/{total}{last}. Actions since the last milestone: {since}."
 
 NO_TOOL_NOTICE = "Your last reply called no tool: call press_buttons or wait to act."
 CUT_NOTICE = "Your last reply was cut off at the token limit before it acted: think less, then call a tool."
@@ -68,8 +69,21 @@ Your notes (as of that summary; changes since are listed with the newest observa
 NOTE_CHANGES = "Your notes changed since the summary:\n{changes}"
 
 
-def system_prompt(game: str) -> str:
-    return SYSTEM_PROMPT.format(game=game)
+NAVIGATE_PROMPT = """
+navigate_to walks you to a cell of the explored map (the minimap shown after the game state), on this map or on \
+another one through warps you have taken: use it for every walk longer than a few steps."""
+
+NO_NOTES_PROMPT = "\nThis run offers no note or forget tool: your memory is the summary of earlier play."
+
+
+def system_prompt(game: str, offered: tuple[str, ...] = ("press_buttons", "wait", "note", "forget")) -> str:
+    """The system prompt of a run on `game` that offers the tools `offered` (`tools.offered_tools`)."""
+    text = SYSTEM_PROMPT.format(game=game)
+    if "navigate_to" in offered:
+        text += NAVIGATE_PROMPT
+    if "note" not in offered:
+        text += NO_NOTES_PROMPT
+    return text
 
 
 def memory_text(memory: Memory) -> str:
@@ -90,21 +104,30 @@ def note_changes(memory: Memory) -> str:
 
 def observation(obs: Observation) -> str:
     """The text of one observation: progress facts, notices (e.g. from the watchdog), then the game state."""
+    progress = ""
+    if obs.progress:
+        progress = PROGRESS.format(
+            reached=len(obs.milestones),
+            total=obs.milestone_total,
+            last=f" (latest: {obs.milestones[-1]})" if obs.milestones else "",
+            since=obs.actions_since_milestone,
+        )
+    state = "\n\n".join(part for part in (obs.state.text, obs.minimap) if part)
     return OBSERVATION.format(
         step=obs.step,
         actions=obs.actions,
-        reached=len(obs.milestones),
-        total=obs.milestone_total,
-        last=f" (latest: {obs.milestones[-1]})" if obs.milestones else "",
-        since=obs.actions_since_milestone,
+        progress=progress,
         notices="".join(f"\nNote: {n}" for n in obs.notices),
-        state=obs.state.text,
+        state=state,
     )
 
 
 TEMPLATES = {
     "system": SYSTEM_PROMPT,
+    "navigate": NAVIGATE_PROMPT,
+    "no_notes": NO_NOTES_PROMPT,
     "observation": OBSERVATION,
+    "progress": PROGRESS,
     "no_tool": NO_TOOL_NOTICE,
     "memory": MEMORY,
     "note_changes": NOTE_CHANGES,

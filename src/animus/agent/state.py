@@ -34,6 +34,7 @@ from animus.games import GameState, Tracker
 from animus.memory import Notes
 from animus.memory.context import Context
 from animus.memory.tokens import HeuristicEstimator, TokenEstimator
+from animus.spatial.explored import ExploredMap
 
 if TYPE_CHECKING:
     from animus.agent.models import Model
@@ -144,13 +145,14 @@ class LoopState:
     alarm: Alarm | None  # the watchdog's alarm after the last step
     context_tokens: int  # the context budget: memory.context_tokens, lowered for a session if the model overflows
     max_tokens: int  # the largest reply: model.max_tokens, lowered for a session to fit the model's context window
+    explored: ExploredMap  # the maps as far as the run's steps have shown them
 
     @classmethod
     def new(cls, gb: GameBoy, profile: Profile, config: RunConfig) -> LoopState:
         """The state of a new run, before its first step, with `gb` at the start state."""
         est = HeuristicEstimator.for_config(config)
         return cls(
-            state=profile.read(gb),
+            state=profile.read(gb, config.channels.hidden),
             tracker=Tracker(profile),
             notes=Notes(config.memory.notes_max_chars),
             context=Context(est),
@@ -160,6 +162,7 @@ class LoopState:
             alarm=None,
             context_tokens=config.memory.context_tokens,
             max_tokens=config.model.max_tokens,
+            explored=ExploredMap(),
         )
 
     def pieces(self) -> dict[str, Any]:

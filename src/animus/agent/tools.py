@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from animus.agent.pad import Pad, Target
 from animus.agent.types import UNPARSED_ARGUMENTS, ToolCall, ToolResult, ToolSpec
 from animus.config import ToolsConfig
 from animus.emulator import BUTTONS
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
     from animus.games import Profile
 
-GAME_TOOLS = ("press_buttons", "wait")
+GAME_TOOLS = ("press_buttons", "wait")  # one action per call; navigate_to counts its presses (see `execute`)
 TEXT_CALL_ID = "written_call"  # the id of the result that answers a tool call written as text
 # A tool call written as text instead of made: JSON with "name" and "arguments" (or "parameters") in either order,
 # a tool's name followed by "(" and an argument, or the call markup of chat templates (Hermes/Qwen <tool_call>, Llama's
@@ -91,9 +92,13 @@ def offered_tools(cfg: ToolsConfig, profile: Profile) -> tuple[str, ...]:
     return tuple(names)
 
 
-def tool_specs(cfg: ToolsConfig, profile: Profile | None = None) -> tuple[ToolSpec, ...]:
-    """The tools as a model backend receives them, with the bounds of this run's config: those `offered_tools`
-    names (all but navigate_to when no profile is given)."""
+def tool_specs(cfg: ToolsConfig, profile: Profile) -> tuple[ToolSpec, ...]:
+    """The tools as a model backend receives them (those `offered_tools` names), with this run's bounds."""
+    offered = offered_tools(cfg, profile)
+    return tuple(spec for spec in _specs(cfg) if spec.name in offered)
+
+
+def _specs(cfg: ToolsConfig) -> tuple[ToolSpec, ...]:
     frames = {"type": "integer", "minimum": 1}
     return (
         ToolSpec(
@@ -129,6 +134,27 @@ def tool_specs(cfg: ToolsConfig, profile: Profile | None = None) -> tuple[ToolSp
             },
         ),
         ToolSpec(
+            "navigate_to",
+            "Walk to cell (x, y) as the explored map (the minimap) numbers it, on the current map or on another "
+            "known map through known warps: the shortest known way is pressed for you, one move at a time, trying "
+            "unseen cells when needed. It stops early when a move is blocked or the game leaves the map (a dialog, "
+            "a battle) and says what happened. Entering a warp's cell takes it. Each "
+            f"{cfg.max_buttons} moves count as one action.",
+            {
+                "type": "object",
+                "properties": {
+                    "x": {"type": "integer", "description": "The column, as the minimap numbers it."},
+                    "y": {"type": "integer", "description": "The row, as the minimap numbers it."},
+                    "map": {
+                        "type": ["integer", "string"],
+                        "description": "Another known map's id or name; leave out for the current map.",
+                    },
+                },
+                "required": ["x", "y"],
+                "additionalProperties": False,
+            },
+        ),
+        ToolSpec(
             "note",
             "Save or replace a long-term note under a short key. Notes stay in your memory across the whole run.",
             {
@@ -151,28 +177,45 @@ def tool_specs(cfg: ToolsConfig, profile: Profile | None = None) -> tuple[ToolSp
     )
 
 
-def execute(calls: Sequence[ToolCall], cfg: ToolsConfig, notes: Notes, step: int, text: str = "") -> Executed:
-    """Check and translate a reply's calls, in order; edit `notes` (the events are `step`'s). Inputs are
-    returned, not yet applied. A reply with no call whose `text` writes one out gets one result (id
-    `TEXT_CALL_ID`, not an error: no call was made) saying how to call tools."""
+def execute(
+    calls: Sequence[ToolCall],
+    cfg: ToolsConfig,
+    notes: Notes,
+    step: int,
+    pad: Pad,
+    offered: Sequence[str],
+    text: str = "",
+) -> Executed:
+    """Check and run a reply's calls, in order: inputs are played through `pad` as each call comes (navigate_to
+    needs the positions its presses lead to), `notes` edited (the events are `step`'s). Only the tools in `offered`
+    may be called. A reply with no call whose `text` writes one out gets one result (id `TEXT_CALL_ID`, not an
+    error: no call was made) saying how to call tools."""
     if not calls and (written := written_call(text)):
         return Executed((ToolResult(TEXT_CALL_ID, WRITTEN_CALL_RESULT.format(snippet=written)),), (), 0, ())
     results: list[ToolResult] = []
-    ops: list[InputOp] = []
     events: list[MemoryEvent] = []
     actions = 0
     for call in calls:
         try:
-            text, new_ops, event = _one(call, cfg, notes, step)
+            done = _one(call, cfg, notes, step, offered)
         except BadToolCall as exc:
             results.append(ToolResult(call.id, f"error: {exc}", is_error=True))
             continue
-        results.append(ToolResult(call.id, text))
-        ops.extend(new_ops)
+        if isinstance(done, Target):
+            pressed = len(pad.ops)
+            results.append(ToolResult(call.id, pad.navigate(done, cfg.hold_frames, cfg.wait_frames,
+                                                            cfg.max_navigate_moves)))  # fmt: skip
+            # Counted as press_buttons calls of at most max_buttons presses would be, so charts stay comparable.
+            actions += -(-(len(pad.ops) - pressed) // cfg.max_buttons)
+            continue
+        result, new_ops, event = done
+        results.append(ToolResult(call.id, result))
+        for op in new_ops:
+            pad.play(op)
         actions += call.name in GAME_TOOLS
         if event:
             events.append(event)
-    return Executed(tuple(results), tuple(ops), actions, tuple(events))
+    return Executed(tuple(results), tuple(pad.ops), actions, tuple(events))
 
 
 def calls_made(results: Sequence[ToolResult]) -> int:
@@ -209,7 +252,12 @@ def apply_ops(gb: GameBoy, ops: Sequence[InputOp], render: bool = True) -> None:
             gb.tick(op.wait, render=draw)
 
 
-def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes, step: int) -> tuple[str, list[InputOp], MemoryEvent | None]:
+def _one(
+    call: ToolCall, cfg: ToolsConfig, notes: Notes, step: int, offered: Sequence[str]
+) -> tuple[str, list[InputOp], MemoryEvent | None] | Target:
+    if call.name not in offered:
+        listed = ", ".join(offered[:-1]) + f" and {offered[-1]}"
+        raise BadToolCall(f"unknown tool {call.name!r}; the tools are {listed}.")
     if not isinstance(call.input, dict):
         raise BadToolCall(f"{call.name}: the input must be a JSON object.")
     if UNPARSED_ARGUMENTS in call.input:
@@ -247,7 +295,14 @@ def _one(call: ToolCall, cfg: ToolsConfig, notes: Notes, step: int) -> tuple[str
         key = normalize_key(_text(args, "key"))
         notes.forget(key)
         return f"forgot {key!r}", [], MemoryEvent.forget(step, key)
-    raise BadToolCall(f"unknown tool {call.name!r}; the tools are press_buttons, wait, note and forget.")
+    if call.name == "navigate_to":
+        _only(args, {"x", "y", "map"}, call.name)
+        x, y = (_coordinate(args, name) for name in ("x", "y"))
+        where = args.get("map")
+        if where is not None and (isinstance(where, bool) or not isinstance(where, int | str)):
+            raise BadToolCall("navigate_to: map must be a map id or name as the minimap shows it, e.g. 3.")
+        return Target(x, y, where)
+    raise BadToolCall(f"unknown tool {call.name!r}.")
 
 
 def _only(args: dict[str, Any], allowed: set[str], tool: str) -> None:
@@ -262,6 +317,15 @@ def _frames(args: dict[str, Any], name: str, default: int | None, maximum: int) 
         raise BadToolCall(f"{name} is required: a whole number of frames from 1 to {maximum}.")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         raise BadToolCall(f"{name} must be a whole number from 1 to {maximum}, got {value!r}.")
+    return value
+
+
+def _coordinate(args: dict[str, Any], name: str) -> int:
+    value = args.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not -1024 <= value <= 4096:
+        raise BadToolCall(
+            f"navigate_to: {name} must be a whole number (a cell as the minimap numbers it), got {value!r}."
+        )
     return value
 
 

@@ -193,6 +193,8 @@ class Observation:
     tool_results: tuple[ToolResult, ...]
     notices: tuple[str, ...] = ()
     frame: np.ndarray | None = None
+    minimap: str = ""  # the explored map around the player ("" when off, or off the map)
+    progress: bool = True  # show the milestone count and the latest label (channels.progress)
 
 
 @dataclass(frozen=True)

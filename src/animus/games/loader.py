@@ -11,18 +11,21 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from animus.errors import ProfileError
+from animus.games import spatial_loader
 from animus.games.defaults import DEFAULTABLE, Defaults
 from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
 from animus.games.fields import CHARSETS, FIELD_TYPES, MAX_SIZE, Field
 from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section, WorldSetting
 from animus.games.screen import DEFAULT_LEGEND, HEIGHT, WIDTH, Dialog, Tiles
+from animus.games.spatial import MapNames
 from animus.games.state import Milestone
 from animus.games.template import Part, TemplateError, parse_template
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
-_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults", "world"}
+_TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults", "world", "map",
+           "collision", "sprites"}  # fmt: skip
 DOCS = "see docs/profiles.md"
 
 
@@ -156,6 +159,17 @@ def parse_profile(source: str, path: str) -> Profile:
     dialog = _dialog(ld, data["dialog"]) if "dialog" in data else None
     defaults = _defaults(ld, data["defaults"]) if "defaults" in data else {}
     world = _world(ld, data["world"], fields, numeric) if "world" in data else None
+    names_of_map = spatial_loader.map_names(ld, data["map"], fields, maps) if "map" in data else MapNames()
+    collision = None
+    if "collision" in data:
+        classes = data.get("tiles", {}).get("classes", {}) if isinstance(data.get("tiles"), dict) else {}
+        collision = spatial_loader.collision(ld, data["collision"], fields, classes)
+    sprites = spatial_loader.sprites(ld, data["sprites"]) if "sprites" in data else None
+    if (collision or sprites or "map" in data) and (position is None or len(position) < 3 or SCREEN in position[:3]):
+        ld.fail(
+            "[map], [collision] and [sprites] need a map position",
+            'write [position] fields = ["<map id>", "<x>", "<y>", ...] first',
+        )
     return Profile(
         id=pid,
         name=ld.get(game, "name", "game", str),
@@ -172,6 +186,9 @@ def parse_profile(source: str, path: str) -> Profile:
         dialog=dialog,
         defaults=defaults,
         world=world,
+        map_names=names_of_map,
+        collision=collision,
+        sprites=sprites,
         source=source,
         content_hash=hashlib.sha256(source.encode()).hexdigest(),
         path=path,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from animus.games.expr import Evaluator
 from animus.games.fields import Field
 from animus.games.screen import Dialog, Memory, Tiles, screen_hash, visible_tiles
+from animus.games.spatial import Collision, MapNames, Spot, Sprites
 from animus.games.state import GameState, Milestone, Value
 from animus.games.template import Part, render
 
@@ -76,6 +77,9 @@ class Profile:
         overworld: Evaluator | None = None,
         defaults: Mapping[str, Mapping[str, int]] | None = None,
         world: WorldSetting | None = None,
+        map_names: MapNames | None = None,
+        collision: Collision | None = None,
+        sprites: Sprites | None = None,
     ) -> None:
         self.id = id
         self.name = name
@@ -93,6 +97,9 @@ class Profile:
         self.tiles = tiles
         self.dialog = dialog
         self.world = world
+        self.map_names = map_names or MapNames()
+        self.collision = collision
+        self.sprites = sprites
         self._checks = milestones
         self._template = template
         self._sections = sections
@@ -111,12 +118,12 @@ class Profile:
     def __repr__(self) -> str:
         return f"Profile(id={self.id!r}, path={self.path!r})"
 
-    def read(self, memory: Memory) -> GameState:
-        """Read every field, the visible screen and the dialog from `memory`, and build the state text."""
-        chunks = [memory.read(start, length) for start, length in self._spans]
-        values: dict[str, Value] = {}
-        for field, (span, offset) in zip(self.fields, self._slots, strict=True):
-            values[field.name] = field.decode(chunks[span][offset : offset + field.size])
+    def read(self, memory: Memory, hide: frozenset[str] = frozenset()) -> GameState:
+        """Read every field, the visible screen and the dialog from `memory`, and build the state text.
+
+        `hide` leaves parts out of the text (the run's channels that are off): "state" (the template's own text),
+        "text_map" (the {tilemap} and {around} drawn from tiles) and "dialog" (the dialog block)."""
+        values = self.values(memory)
         tiles = visible_tiles(memory)
         screen = screen_hash(tiles)
         dialog = self.dialog.read(memory) if self.dialog is not None else ""
@@ -127,11 +134,46 @@ class Profile:
                 position = OFF_MAP
         return GameState(
             values=tuple(values.items()),
-            text=self._text(values, tiles, dialog, screen),
+            text=self._text(values, tiles, dialog, screen, hide),
             position=position,
             screen=screen,
             dialog=dialog,
         )
+
+    def values(self, memory: Memory) -> dict[str, Value]:
+        """Every field's value, in profile order."""
+        chunks = [memory.read(start, length) for start, length in self._spans]
+        values: dict[str, Value] = {}
+        for field, (span, offset) in zip(self.fields, self._slots, strict=True):
+            values[field.name] = field.decode(chunks[span][offset : offset + field.size])
+        return values
+
+    def locate(self, memory: Memory) -> Spot | None:
+        """Where the player stands on the map, or None: off the map (`[position] overworld` does not hold), or a
+        profile without a map position."""
+        if self.map_fields is None:
+            return None
+        values = self.values(memory)
+        return self.spot(values)
+
+    def spot(self, values: Mapping[str, Value]) -> Spot | None:
+        """The `Spot` of field `values` (see `locate`)."""
+        if self.map_fields is None or (self.overworld is not None and not self.overworld(values)):
+            return None
+        key, x, y = (values[n] for n in self.map_fields)
+        if not isinstance(x, int) or not isinstance(y, int):
+            return None
+        names = self.map_names
+        name = ""
+        if names.name is not None:
+            value = values[names.name]
+            name = self._names[names.name].get(value, "") if isinstance(value, int) else value
+        elif self.map_fields[0] in self._names and isinstance(key, int):
+            name = self._names[self.map_fields[0]].get(key, "")
+        facing = None
+        if names.facing is not None and isinstance(value := values[names.facing], int):
+            facing = self._names[names.facing].get(value)
+        return Spot(key, x, y, facing, name.strip())
 
     def holds(self, state: GameState, screens_seen: int) -> tuple[str, ...]:
         """Ids of the milestones whose `when` holds for `state` and `screens_seen`, in profile order."""
@@ -142,10 +184,14 @@ class Profile:
         env[SCREENS_SEEN] = screens_seen
         return tuple(m.id for m, when in self._checks if m.id not in skip and when(env))
 
-    def _text(self, values: dict[str, Value], tiles: bytes, dialog: str, screen: str) -> str:
+    def _text(self, values: dict[str, Value], tiles: bytes, dialog: str, screen: str, hide: frozenset[str]) -> str:
         chosen = [self._template] + [s.parts for s in self._sections if s.when(values)]
+        if "state" in hide:  # only the placeholders drawn from the screen are left (when their channel is on)
+            chosen = [[p for p in parts if isinstance(p, tuple) and p[0] in SPECIALS] for parts in chosen]
         specials: dict[str, str] = {}
-        if self.tiles is not None and any(isinstance(p, tuple) and p[0] in SPECIALS for ps in chosen for p in ps):
+        if "text_map" in hide:
+            specials = dict.fromkeys(SPECIALS, "")
+        elif self.tiles is not None and any(isinstance(p, tuple) and p[0] in SPECIALS for ps in chosen for p in ps):
             player = self._player(values)
             specials = {"tilemap": self.tiles.render(tiles, player), "around": self.tiles.around(tiles, player)}
         else:
@@ -153,7 +199,7 @@ class Profile:
         specials["screen"] = screen
         lines = [render(parts, values, self._names, specials).strip("\n") for parts in chosen]
         text = "\n".join(line for line in lines if line)
-        if dialog and self.dialog is not None:
+        if dialog and self.dialog is not None and "dialog" not in hide:
             shown = "\n".join(f"  | {line}" for line in dialog.splitlines())
             text += f"\nDialog text on screen:\n{shown}" + (f"\n{self.dialog.hint}" if self.dialog.hint else "")
         return text

@@ -48,6 +48,7 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
         health.check(store, deep=True)  # damage SQLite would not notice in the rows the re-simulation reads
         profile = load_profile(str(run_dir / PROFILE_FILE))
         stored = {m.id: m for m in store.milestones()}
+        hide = stored_config(store.meta().config).channels.hidden  # the state text as the run's channels drew it
         seen: set[str] = set()
         with GameBoy(run_rom(store.meta(), rom)) as gb:
             use_recorded_hash(store, gb)
@@ -62,7 +63,7 @@ def verify_run(run_dir: Path, rom: str | Path | None = None, progress: Callable[
                 if row.frame_start != gb.frame_count:
                     return Verdict(False, checked, row.step, f"frame_start {row.frame_start} != {gb.frame_count}")
                 apply_ops(gb, [InputOp(b, h, w) for b, h, w in row.input_ops()])
-                state = profile.read(gb)
+                state = profile.read(gb, hide)
                 actions += row.step_actions
                 for column, want, got in (
                     ("frame_end", row.frame_end, gb.frame_count),

@@ -3,8 +3,9 @@
 Every piece is derived from committed rows only, so the rebuilt loop is the one an uninterrupted run would have
 at that step: the emulator (nearest keyframe + the logged inputs, every replayed step's hashes checked), and the
 `LoopState` (`animus.agent.state`): the tracker, notes, summary and context, the watchdog, the estimator's
-calibration and the counters. `loop_state` is the rebuild rule of every piece; a new piece of loop state gets its
-rule there (docs/architecture.md, "The loop's state").
+calibration, the counters and the explored map (the map deltas the steps stored, folded in order). `loop_state` is
+the rebuild rule of every piece; a new piece of loop state gets its rule there (docs/architecture.md, "The loop's
+state").
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from animus.memory.events import MemoryKind
 from animus.memory.tokens import HeuristicEstimator
 from animus.runs.digests import use_recorded_hash
 from animus.runs.reader import RunReader
+from animus.spatial.explored import ExploredMap
 
 if TYPE_CHECKING:
     from animus.emulator.gameboy import GameBoy
@@ -39,7 +41,7 @@ def loop_state(store: RunReader, gb: GameBoy, profile: Profile, config: RunConfi
     est = estimator(store, config)
     dog, alarm = watchdog(store, config)
     return LoopState(
-        state=profile.read(gb),
+        state=profile.read(gb, config.channels.hidden),
         tracker=tracker(store, profile),
         notes=notes(store, config, last),
         context=context(store, est, config, last),
@@ -49,6 +51,7 @@ def loop_state(store: RunReader, gb: GameBoy, profile: Profile, config: RunConfi
         alarm=alarm,
         context_tokens=config.memory.context_tokens,
         max_tokens=config.model.max_tokens,
+        explored=ExploredMap.rebuild(row.map_delta for row in store.steps(1, last)),
     )
 
 

@@ -33,6 +33,7 @@ class StepRow:
     wall_seconds: float
     created_at: float
     text_sha: str | None = None  # in the database only: the state's text is in `texts` (schema 5; before: None)
+    map_delta: str | None = None  # what the step taught the explored map, MapDelta JSON (schema 6; before: None)
 
     def input_ops(self) -> list[tuple[tuple[str, ...], int, int]]:
         """The inputs as (buttons, hold, wait) triples; empty buttons means wait(frames=wait)."""

@@ -172,6 +172,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE steps ADD COLUMN text_sha TEXT;          -- NULL: the state keeps its text (rows before schema 5)
     ALTER TABLE branch_steps ADD COLUMN text_sha TEXT;
     """,
+    # 6: what each step taught the explored map (animus.spatial.explored.MapDelta JSON; NULL: nothing new).
+    """
+    ALTER TABLE steps ADD COLUMN map_delta TEXT;
+    ALTER TABLE branch_steps ADD COLUMN map_delta TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

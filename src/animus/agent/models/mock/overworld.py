@@ -46,6 +46,10 @@ def observe(view: View, know: Knowledge, prev: tuple[View, list[str]] | None) ->
                 know.legend.setdefault(ch, desc.split("(")[0].strip() + _uses(desc))
             elif view.is_door(ch):
                 area.doors.setdefault((x, y), "?")
+    for where, dest in view.warps.items():  # the harness's explored map knows where taken warps lead
+        area.doors[where] = dest
+    for (name, where), dest in view.elsewhere.items():
+        know.area(name).doors[where] = dest
     if prev is None or prev[0].kind != "map" or prev[0].area is None or prev[0].pos is None:
         return said
     before, presses = prev

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from animus.agent.models.mock import minimap
+
 Pos = tuple[int, int]
 
 # Buttons that move the cursor or the player, with the step each one makes on a text map.
@@ -59,6 +61,8 @@ class View:
     items: str = ""
     screen: str | None = None
     hp: tuple[int, int] | None = None  # (now, max), when the text shows "HP n/m"
+    warps: dict[Pos, str] = field(default_factory=dict)  # from the minimap: this map's warps and where they lead
+    elsewhere: dict[tuple[str, Pos], str] = field(default_factory=dict)  # other maps' warps: (map, cell) -> map
 
     @property
     def hurt(self) -> bool:
@@ -105,7 +109,13 @@ class View:
 
 
 def parse(text: str) -> View:
-    """Read one observation text. Unknown layouts give kind "other" (the policy then presses A or START)."""
+    """Read one observation text. Unknown layouts give kind "other" (the policy then presses A or START).
+
+    Where the harness shows its minimap, the map's name, the player's cell and facing and the warps come from
+    it, whatever words the profile's state text uses; the text map (with its legend) gives the things on the
+    screen, and without one the minimap's own cells stand in for it."""
+    text, shown = minimap.split(text)
+    explored = minimap.read(shown)
     mode = m.group(1).strip() if (m := _MODE.search(text)) else ""
     milestones = int(m.group(1)) if (m := _MILESTONES.search(text)) else 0
     items = _items(m.group(1)) if (m := _ITEMS.search(text)) else ""
@@ -120,7 +130,14 @@ def parse(text: str) -> View:
     grid = _grid(text)
     legend = _legend(text)
     dialog = _dialog(text)
-    place = {"area": area, "pos": pos, "facing": facing, "grid": grid, "legend": legend}
+    place: dict[str, object] = {"area": area, "pos": pos, "facing": facing, "grid": grid, "legend": legend}
+    if explored is not None:
+        place.update(area=explored.name, pos=explored.pos, facing=explored.facing or facing)
+        place.update(warps=explored.warps, elsewhere=explored.elsewhere)
+        if not grid:
+            place.update(grid=explored.grid, legend=explored.legend)
+            grid = explored.grid
+        pos = explored.pos
     if dialog or re.search(r"dialog is open", text, re.I):
         return View("dialog", dialog=dialog, **place, **common)  # type: ignore[arg-type]
     menu = _menu(text)
