@@ -19,7 +19,7 @@ import click
 from animus import __version__, cli_inspect, notify
 from animus.cli_options import ON_EVENT, RUNS_DIR
 from animus.emulator import BUNDLED_ROMS, DEFAULT_ROM
-from animus.errors import AnimusError
+from animus.errors import AnimusError, RunError
 from animus.fleet.command import fleet
 
 ROM_NAMES = " or ".join(BUNDLED_ROMS)
@@ -168,15 +168,27 @@ def list_runs(runs_dir: Path) -> None:
 
 @app.command()
 @click.argument("run_ref", metavar="RUN")
+@click.option("--card", is_flag=True, help="Show the harness card: what the model could see and do, and interventions.")
+@click.option("--json", "as_json", is_flag=True, help="With --card: print the card as one JSON object.")
 @RUNS_DIR
-def show(run_ref: str, runs_dir: Path) -> None:
-    """Show a run: its config, milestone timeline, usage and status."""
+def show(run_ref: str, card: bool, as_json: bool, runs_dir: Path) -> None:
+    """Show a run: its config, milestone timeline, usage and status (--card: its harness card)."""
     from animus.config import stored_config
     from animus.runs.api import open_run
+    from animus.runs.card import PROFILE_FILE, build_card, run_profile
     from animus.runs.catalog import resolve_run
 
+    if as_json and not card:
+        raise click.UsageError("--json prints the harness card: give it with --card (animus show RUN --card --json)")
     with open_run(resolve_run(run_ref, runs_dir)) as run_:
         meta, totals = run_.meta, run_.totals()
+        # The card is computed from the store as it is now (meta's `card` is as of the latest session's start or end).
+        if card:
+            if not meta.config:
+                raise RunError(f"run {run_.path} was cut short while it was being created: it has no harness card.")
+            harness = build_card(meta, run_profile(run_.path), run_.memory_events())
+            click.echo(json.dumps(harness.to_json(), indent=2) if as_json else "\n".join(harness.describe()))
+            return
         click.echo(f"run       {run_.path}")
         click.echo(f"status    {run_.status}" + (f" — {meta.reason}" if meta.reason else ""))
         if meta.stuck_at_step:
@@ -191,6 +203,10 @@ def show(run_ref: str, runs_dir: Path) -> None:
         if forks:
             spent = totals.actions + totals.branch_actions
             click.echo(f"branches  {len(forks)} best-of-N forks · {spent} actions spent, all branches included")
+        if meta.config and (run_.path / PROFILE_FILE).is_file():
+            harness = build_card(meta, run_profile(run_.path), run_.memory_events())
+            done = f" · {harness.interventions} interventions" if harness.interventions else ""
+            click.echo(f"card      {harness.short or 'all defaults'}{done} (animus show RUN --card)")
         milestones = run_.milestones()
         click.echo(f"milestones {len(milestones)}/{meta.milestone_count}")
         for m in milestones:

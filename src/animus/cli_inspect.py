@@ -35,15 +35,23 @@ from animus.cli_options import RUNS_DIR, notice
     help="progress: milestones by x; map: positions visited on each map.",
 )
 @click.option("--title", type=str, help="Chart title (default: the game and the axis).")
+@click.option(
+    "--allow-mixed",
+    is_flag=True,
+    help="Overlay runs whose harness cards differ in a channel or a tool; the legend then gives each group's card.",
+)
 @RUNS_DIR
-def chart(targets: tuple[str, ...], out: Path, x: str, kind: str, title: str | None, runs_dir: Path) -> None:
+def chart(
+    targets: tuple[str, ...], out: Path, x: str, kind: str, title: str | None, allow_mixed: bool, runs_dir: Path
+) -> None:
     """Chart runs' progress: milestones by actions (or tokens, cost, hours), one line per label.
 
-    With no RUN or DIR, charts every run under the runs dir.
+    With no RUN or DIR, charts every run under the runs dir. Runs whose models could see or do different things
+    (their harness cards differ: `animus show RUN --card`) are refused unless --allow-mixed.
     """
     from animus.inspect.charts import render_chart
 
-    summary = render_chart(list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title)
+    summary = render_chart(list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title, allow_mixed=allow_mixed)
     for warning in summary.warnings:
         notice(warning)
     click.echo(summary.describe())

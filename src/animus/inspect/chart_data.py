@@ -3,6 +3,8 @@
 Contracts:
 - Reading a run touches its meta, its milestone rows, its `profile.toml` and at most its last step row (to know
   how far the run went in actions); never a scan of its steps. A store that cannot be read is a `RunError`.
+- Each run carries its harness card as of its config and profile (`runs/card.py`: no interventions, which need
+  the memory events); charts compare the cards' switches (`card.differences`) before overlaying runs.
 - Milestones are placed by the profile's order. A run's *level* after a milestone is 1 + the highest profile index
   it has reached so far (level 0 is the start), so a run's line never goes down, even if a game lets milestones
   happen out of order.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from animus.errors import BadInputError, RunError
 from animus.games import Profile, load_profile
+from animus.runs.card import Card, build_card
 from animus.runs.reader import RunReader
 from animus.runs.rows import BranchRow, MilestoneRow
 
@@ -77,6 +80,7 @@ class RunSeries:
     reached: tuple[Reached, ...]  # in the order they were reached
     last_actions: int  # the run's cumulative actions after its last step (0 if it has none)
     last_spent: int  # and the actions spent by then, unchosen branches included (= last_actions without branching)
+    card: Card | None = None  # what its model could see and do (`read_run` always sets it)
 
     def last_x(self, x: str) -> float | None:
         """How far the run went on axis `x`, for the axes that count actions (None for the others)."""
@@ -102,10 +106,16 @@ class Group:
     median: tuple[float, ...]  # inf where fewer than half of the runs got there
     low: tuple[float, ...]  # the earliest run's time (the band's leading edge); inf where no run got there
     high: tuple[float, ...]  # the latest run's time (the trailing edge); inf where any run never got there
+    card: str | None = None  # the runs' short card form (`Card.short`), when the chart's runs have different cards
+
+    @property
+    def name(self) -> str:
+        """The label, and the card's short form when the chart mixes cards: `mock [-minimap]`, `mock [default]`."""
+        return self.label if self.card is None else f"{self.label} [{self.card or 'default'}]"
 
     @property
     def legend(self) -> str:
-        return self.label if len(self.runs) == 1 else f"{self.label} (n={len(self.runs)})"
+        return self.name if len(self.runs) == 1 else f"{self.name} (n={len(self.runs)})"
 
 
 def read_run(run_dir: Path) -> RunSeries:
@@ -124,6 +134,7 @@ def read_run(run_dir: Path) -> RunSeries:
     if not profile_path.is_file():
         raise RunError(f"run {run_dir} has no {PROFILE_FILE}: it is incomplete, so its milestones cannot be placed.")
     profile = load_profile(str(profile_path))
+    card = build_card(meta, profile)
     order = {m.id: i for i, m in enumerate(profile.milestones)}
     reached = tuple(Reached(order[r.id], r, r.actions + _spent_before(forks, r.step)) for r in rows if r.id in order)
     last_actions = last.actions if last is not None else 0
@@ -138,6 +149,7 @@ def read_run(run_dir: Path) -> RunSeries:
         reached=reached,
         last_actions=last_actions,
         last_spent=last_actions + sum(extra for _, extra in forks),
+        card=card,
     )
 
 
@@ -183,14 +195,18 @@ def align_profiles(runs: Sequence[RunSeries]) -> tuple[list[RunSeries], list[str
     return out, warnings
 
 
-def group_runs(runs: Sequence[RunSeries], x: str) -> list[Group]:
-    """Runs grouped by label, in the order each label first appears, with their median and min-max curves."""
+def group_runs(runs: Sequence[RunSeries], x: str, by_card: bool = False) -> list[Group]:
+    """Runs grouped by label, in the order each label first appears, with their median and min-max curves.
+
+    With `by_card` (a chart of runs whose cards differ), runs are grouped by label and short card form, and each
+    group carries that form (`Group.card`), so no group mixes cards and the legend says what each group had."""
     levels = len(runs[0].profile.milestones)
-    by_label: dict[str, list[RunSeries]] = {}
+    by_label: dict[tuple[str, str | None], list[RunSeries]] = {}
     for run in runs:
-        by_label.setdefault(run.label, []).append(run)
+        card = (run.card.short if run.card is not None else "") if by_card else None
+        by_label.setdefault((run.label, card), []).append(run)
     groups = []
-    for label, members in by_label.items():
+    for (label, card), members in by_label.items():
         times = [run.level_times(x, levels) for run in members]
         columns = [sorted(t[level] for t in times) for level in range(levels)]
         groups.append(
@@ -200,6 +216,7 @@ def group_runs(runs: Sequence[RunSeries], x: str) -> list[Group]:
                 median=tuple(_median(c) for c in columns),
                 low=tuple(c[0] for c in columns),
                 high=tuple(c[-1] for c in columns),
+                card=card,
             )
         )
     return groups

@@ -2,8 +2,9 @@
 
 Contracts:
 - No plotting library and nothing fetched: the page works offline. The SVG is well-formed XML.
-- Every run's data (id, label, model, seed, status and each milestone reached with its step, actions, frame,
-  tokens, cost and hours) is embedded in `<script type="application/json" id="chart-data">`.
+- Every run's data (id, label, model, seed, status, its card's short form, and each milestone reached with its
+  step, actions, frame, tokens, cost and hours) is embedded in `<script type="application/json" id="chart-data">`;
+  each group's `card` is its short form when the chart mixes cards, else null.
 - Hovering a point shows its run or group, the milestone and its values (each point also has an SVG `<title>`,
   so browsers show a plain tooltip even without JS). Text from runs is escaped; the script uses textContent.
 """
@@ -170,6 +171,7 @@ def _data(groups: Sequence[Group], profile: Profile, x: str, title: str, runs: S
             {
                 "label": g.label,
                 "legend": g.legend,
+                "card": g.card,
                 "color": color(i),
                 "runs": [r.id for r in g.runs],
                 "median": [num(v) for v in g.median],
@@ -188,6 +190,7 @@ def _data(groups: Sequence[Group], profile: Profile, x: str, title: str, runs: S
                 "model": r.model,
                 "seed": r.seed,
                 "status": r.status,
+                "card": r.card.short if r.card is not None else None,
                 "last_actions": r.last_actions,
                 "milestones": [
                     {

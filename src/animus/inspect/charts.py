@@ -14,6 +14,10 @@ Contracts:
   A map chart scans every step (see `chart_map`).
 - Runs are grouped by their meta `label`. Runs on different profiles are charted against the first run's
   profile, with a warning in `ChartSummary.warnings` (see `chart_data.align_profiles`).
+- Runs whose harness cards differ in a channel or a tool (`card.differences`: what their models could see or do)
+  are refused with a `BadInputError` naming the switches, unless `allow_mixed`; then runs are grouped by label and
+  card, and each group's legend gives its card's short form (`mock [-minimap]`). Runs with equal cards chart as
+  if cards did not exist.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from html import escape
 from pathlib import Path
 
 from animus.errors import BadInputError
-from animus.inspect.chart_data import X_AXES, align_profiles, group_runs, read_run
+from animus.inspect.chart_data import X_AXES, RunSeries, align_profiles, group_runs, read_run
 from animus.inspect.output import write_output
+from animus.runs.card import config_key, differences
 from animus.runs.catalog import DEFAULT_RUNS_DIR, find_runs, resolve_run
 
 FORMATS = (".png", ".svg", ".html")
@@ -46,12 +51,14 @@ class ChartSummary:
     milestones: int  # on the y axis (the profile's full list)
     bytes: int
     warnings: tuple[str, ...] = field(default=())
+    mixed: tuple[str, ...] = field(default=())  # the card switches the runs differ in (charted with allow_mixed)
 
     def describe(self) -> str:
         """One line for the CLI: where the chart is and what is in it."""
         groups = ", ".join(f"{label} ({n})" for label, n in self.groups)
         what = f"{self.milestones} milestones by {self.x}" if self.kind == "progress" else "map visits"
-        return f"wrote {self.out} ({self.format}, {self.bytes:,} bytes): {self.runs} run(s), {what}; groups: {groups}"
+        line = f"wrote {self.out} ({self.format}, {self.bytes:,} bytes): {self.runs} run(s), {what}; groups: {groups}"
+        return line + (f"; their cards differ in {', '.join(self.mixed)}" if self.mixed else "")
 
 
 def collect_runs(targets: Sequence[Path | str], runs_dir: Path = DEFAULT_RUNS_DIR) -> list[Path]:
@@ -98,12 +105,14 @@ def render_chart(
     kind: str = "progress",
     runs_dir: Path = DEFAULT_RUNS_DIR,
     title: str | None = None,
+    allow_mixed: bool = False,
 ) -> ChartSummary:
     """Chart the runs `targets` name (see `collect_runs`) into `out`, whose extension picks the format.
 
     `x` is the progress chart's axis (`actions`, `tokens`, `cost` or `hours`); `kind` is `progress` or `map`.
     Raises an `AnimusError` with one line and writes nothing on bad input: an unknown format, axis or kind, no
-    runs, a run that cannot be read, a map chart of a profile without a map position.
+    runs, a run that cannot be read, a map chart of a profile without a map position, runs whose harness cards
+    differ in a channel or a tool (unless `allow_mixed`: then the legend gives each group's card).
     """
     fmt = check_output(out)
     if x not in X_AXES:
@@ -112,9 +121,12 @@ def render_chart(
         raise BadInputError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}.")
     paths = collect_runs(targets, runs_dir)
     originals = [read_run(p) for p in paths]
+    mixed = differences([r.card for r in originals if r.card is not None])
+    if mixed and not allow_mixed:
+        raise BadInputError(_mixed_cards(originals, mixed))
     runs, warnings = align_profiles(originals)
     profile = runs[0].profile
-    groups = group_runs(runs, x)
+    groups = group_runs(runs, x, by_card=bool(mixed))
     if kind == "progress":
         title = title or f"{profile.name}: milestones by {'actions spent' if x == 'spent' else x}"
         if fmt == "html":
@@ -142,10 +154,28 @@ def render_chart(
         x=x,
         format=fmt,
         runs=len(runs),
-        groups=tuple((g.label, len(g.runs)) for g in groups),
+        groups=tuple((g.name, len(g.runs)) for g in groups),
         milestones=len(profile.milestones),
         bytes=len(data),
         warnings=tuple(warnings),
+        mixed=tuple(mixed),
+    )
+
+
+def _mixed_cards(runs: Sequence[RunSeries], switches: Sequence[str]) -> str:
+    """The one-line refusal of runs whose cards differ in `switches`: each switch, its config key, and a run that
+    had it on and one that had it off."""
+    parts = []
+    for name in switches:
+        seen: dict[bool, str] = {}
+        for run in runs:
+            value = dict(run.card.switches).get(name) if run.card is not None else None
+            if value is not None:
+                seen.setdefault(value, run.id)
+        parts.append(f"{name} ({config_key(name)}: on in {seen[True]}, off in {seen[False]})")
+    return (
+        f"these runs differ in what their model could see or do: {'; '.join(parts)}. Chart them separately, or "
+        "pass --allow-mixed to overlay them with each group's card in the legend (see `animus show RUN --card`)."
     )
 
 

@@ -1,8 +1,9 @@
 """`export_run`: a run as JSON lines, for people who want flat files.
 
-One object per line, each with a `type`: first `meta`, then every `step`, `model_call`, `memory_event` and
-`milestone`, in the order they were recorded. JSON columns of the store (inputs, tool results, state, request
-deltas, replies) are embedded as JSON, not as strings.
+One object per line, each with a `type`: first `meta`, then `card` (the harness card, `animus.runs.card`,
+computed from the store as it is now; a run cut short while it was being created has none), then every `step`,
+`model_call`, `memory_event` and `milestone`, in the order they were recorded. JSON columns of the store (inputs,
+tool results, state, request deltas, replies) are embedded as JSON, not as strings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from animus.inspect.output import check_writable, write_output
+from animus.runs.card import build_card, run_profile
 from animus.runs.reader import RunReader
 
 _JSON_COLUMNS = {"inputs", "tool_results", "state", "request_delta", "reply"}
@@ -30,7 +32,10 @@ def export_run(run_dir: Path, out: TextIO) -> int:
             out.write(json.dumps(record) + "\n")
             lines += 1
 
-        write("meta", store.meta().to_json())
+        meta = store.meta()
+        write("meta", meta.to_json())
+        if meta.config:
+            write("card", build_card(meta, run_profile(run_dir), store.memory_events()).to_json())
         for step in store.steps():
             write("step", asdict(step))
         for call in store.calls():

@@ -11,6 +11,10 @@ default (the field's comment says it), and a key this version does not know (a n
 after runs had been recorded. A store written before them has neither key, and is read by the rule it was written
 with: a `done` run whose reason starts with "finished" was finished, one whose reason starts with "step budget"
 (time, token, cost) ran out of that budget. Those rules live here and nowhere else: no other code reads a reason.
+
+`sessions` (when the run was started and each time it was resumed, with the budget each session played with) and
+`card` (the harness card, `animus.runs.card`) were added later too. A store without them has no sessions recorded
+(its resumes and budget changes are unknown) and an empty card (`card.run_card` computes it from the store).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from animus.errors import RunError
 
@@ -39,10 +43,42 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 Budget = Literal["steps", "minutes", "tokens", "cost"]
 """Which budget ended a `done` run that was not finished."""
 BUDGETS: tuple[Budget, ...] = get_args(Budget)
+SessionKind = Literal["start", "resume"]
 # The reasons runs had before `finished` and `budget` were stored, which old stores are read by.
 LEGACY_FINISHED_PREFIX = "finished"
 LEGACY_BUDGET_PREFIXES: dict[str, Budget] = {"step budget": "steps", "time budget": "minutes",
                                              "token budget": "tokens", "cost budget": "cost"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session of a run: its start, or a resume. Stored in `RunMeta.sessions` as a JSON object of these
+    fields; `budget` is the session's `budget` section as JSON (`steps`, `max_minutes`, `max_tokens`, `max_cost`),
+    so a resume that changed a budget shows as a session whose budget differs from the one before."""
+
+    kind: SessionKind
+    step: int  # the last committed step it started from: 0 for the start, the step it resumed after
+    started_at: float
+    budget: Mapping[str, int | float | None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "step": self.step, "started_at": self.started_at, "budget": dict(self.budget)}
+
+    @classmethod
+    def from_json(cls, data: object) -> Session:
+        """The session a stored JSON object holds; `ValueError` naming what is wrong for any other value."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a session is a JSON object, not {type(data).__name__}")
+        kind, step, at, budget = (data.get(k) for k in ("kind", "step", "started_at", "budget"))
+        if kind not in get_args(SessionKind):
+            raise ValueError(f"a session's kind is {str(kind)[:40]!r}, not start or resume")
+        if not isinstance(step, int) or isinstance(step, bool) or not isinstance(at, (int, float)):
+            raise ValueError("a session's step is not an integer or its started_at not a number")
+        if not isinstance(budget, dict) or not all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in budget.values()
+        ):
+            raise ValueError("a session's budget is not an object of numbers")
+        return cls(cast(SessionKind, kind), step, float(at), budget)
 
 
 @dataclass(frozen=True)
@@ -76,6 +112,10 @@ class RunMeta:
     created_at: float | None = None
     ended_at: float | None = None  # the end of the latest session
     stuck_at_step: int | None = None  # the step the watchdog's last stage was reached (the latest)
+    sessions: tuple[Session, ...] = ()  # the start, then every resume, in order; default for old stores: none known
+    # The harness card (`animus.runs.card.Card.to_json`) as of the latest session's start or end; default for old
+    # stores: {} (`card.run_card` computes it from the store, always current).
+    card: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as read
 
     def run_config(self) -> RunConfig:
@@ -109,6 +149,8 @@ def _json_types(hint: Any) -> tuple[type, ...]:
         return tuple(t for arg in get_args(hint) for t in _json_types(arg))
     if origin is Mapping or hint is Mapping:
         return (dict,)
+    if origin is tuple:
+        return (list,)  # a tuple of records, stored as a JSON array
     if hint is float:
         return (float, int)  # `1e9` and `1000000000` alike
     return (hint,)  # str, int, bool, NoneType
@@ -124,7 +166,7 @@ def encode(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     unknown = set(values) - KEYS
     if unknown:
         raise KeyError(f"not a RunMeta key: {', '.join(sorted(unknown))}")
-    return [(key, json.dumps(value)) for key, value in values.items()]
+    return [(key, json.dumps(_plain(value))) for key, value in values.items()]
 
 
 def initial(meta: RunMeta) -> list[tuple[str, str]]:
@@ -148,6 +190,11 @@ def decode(rows: Iterable[tuple[Any, Any]], run_dir: Path) -> RunMeta:
         if not isinstance(value, _TYPES[key]) or (isinstance(value, bool) and bool not in _TYPES[key]):
             raise _damaged(run_dir, f"meta {key!r} holds {type(value).__name__} {str(value)[:40]!r}")
         known[key] = value
+    if "sessions" in known:
+        try:
+            known["sessions"] = tuple(Session.from_json(s) for s in known["sessions"])
+        except ValueError as exc:
+            raise _damaged(run_dir, f"meta 'sessions': {exc}") from None
     status = known.get("status", "running")
     if status not in RUN_STATUSES or status == "crashed":
         raise _damaged(run_dir, f"meta 'status' is {str(status)[:40]!r}, not a run status")
@@ -178,7 +225,12 @@ def running_values() -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    return dict(value) if isinstance(value, Mapping) else value
+    """`value` as JSON values: a mapping as a dict, a tuple of sessions as a list of objects."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (tuple, list)):
+        return [v.to_json() if isinstance(v, Session) else v for v in value]
+    return value
 
 
 def _damaged(run_dir: Path, detail: str) -> RunError:

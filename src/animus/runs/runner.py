@@ -5,6 +5,10 @@ imported; then it boots the emulator (which may still refuse the ROM or the star
 the run directory and store and plays, so a refused run leaves nothing behind. `resume_run` rebuilds the
 loop from the store: nearest keyframe, replay of the logged inputs (checking every replayed step's hashes), the
 milestones, notes, conversation window and counters; then plays on.
+
+Each session is recorded in meta as it starts (`sessions`: the start, then each resume with the step it plays on
+after and its budget), and the run's harness card (`card`, `runs/card.py`) is written when the run is created,
+resumed, and when a session ends.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
@@ -32,11 +36,12 @@ from animus.agent.state import Gate, LoopState, Rig
 from animus.config import RunConfig, stored_config
 from animus.emulator import bundled_with_hash, read_rom, rom_file
 from animus.errors import BudgetExhausted, ModelInterrupted, RunError, StateError, StopRun
-from animus.games import choose_profile, load_profile
+from animus.games import Profile, choose_profile, load_profile
 from animus.games.defaults import apply_profile_defaults
 from animus.runs import digests, health, rebuild
+from animus.runs.card import build_card
 from animus.runs.lock import is_locked
-from animus.runs.meta import Budget, RunMeta, RunStatus, end_values, running_values
+from animus.runs.meta import Budget, RunMeta, RunStatus, Session, end_values, running_values
 from animus.runs.reader import RunReader
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
@@ -122,6 +127,7 @@ def start_run(
         raise
     try:
         _write_profile(run_dir, profile.source)
+        now = time.time()
         store.write_meta(
             RunMeta(
                 id=run_dir.name,
@@ -144,9 +150,11 @@ def start_run(
                 state_version=gb.state_version,
                 hashes=digests.DEFAULT,
                 start_state=start_state is not None,
-                created_at=time.time(),
+                created_at=now,
+                sessions=(Session("start", 0, now, _budget(config)),),
             )
         )
+        store.set_meta(card=_card(store, profile, store.meta()))
         with gb:
             store.put_keyframe(KeyframeRow(0, gb.frame_count, zlib.compress(gb.save_state(), 1)))
             agent = Agent(Rig(gb, profile, store, config, model, gate=gate), LoopState.new(gb, profile, config))
@@ -188,7 +196,9 @@ def resume_run(
         with GameBoy(rom_path) as gb:
             loop = rebuild.loop_state(store, gb, profile, config, last)  # brings gb to step `last`
             agent = Agent(Rig(gb, profile, store, config, model, resume_step=last + 1, gate=gate), loop)
-            store.set_meta(**running_values())
+            sessions = (*meta.sessions, Session("resume", last, time.time(), _budget(config)))
+            card = _card(store, profile, replace(meta, sessions=sessions))
+            store.set_meta(**running_values(), sessions=sessions, card=card)
             return _play(agent, store, rom_path, on_start)
     except sqlite3.Error as exc:  # the store could not be written or read (a full disk, a damaged page)
         raise health.failure(run_dir, exc) from None
@@ -226,7 +236,8 @@ def _play(agent: Agent, store: RunStore, rom: Path, on_start: OnStart | None) ->
             store.set_meta(**end_values("failed", f"{type(exc).__name__}: {exc}", at=time.time()))
             raise
     budget = stop.budget if isinstance(stop, BudgetExhausted) else None
-    store.set_meta(**end_values(stop.status, stop.reason, finished=stop.finished, budget=budget, at=time.time()))
+    ended = end_values(stop.status, stop.reason, finished=stop.finished, budget=budget, at=time.time())
+    store.set_meta(**ended, card=_card(store, agent.profile, store.meta()))
     c = agent.counters
     reached = len(agent.tracker.reached)
     return RunEnd(store.run_dir, stop.status, stop.reason, c.step, c.actions, reached, stop.finished, budget)
@@ -306,6 +317,16 @@ def _complete(store: RunStore, run_dir: Path, meta: RunMeta, last: int) -> RunEn
 
 
 # -- small helpers ---------------------------------------------------------------------------------------------------
+
+
+def _budget(config: RunConfig) -> dict[str, Any]:
+    """A session's budget as its `Session` records it: the `budget` section as JSON."""
+    return dict(config.budget.model_dump(mode="json"))
+
+
+def _card(store: RunStore, profile: Profile, meta: RunMeta) -> dict[str, Any]:
+    """The run's harness card as meta stores it, with the operator notes written so far."""
+    return build_card(meta, profile, store.memory_events()).to_json()
 
 
 def _run_id(config: RunConfig) -> str:
