@@ -17,7 +17,8 @@ Contracts:
   lock that serializes the emulator, and its sqlite connection never changes threads.
 
 API: `/api/meta`, `/api/steps?from=N&limit=L`, `/api/step/N`, `/api/frame/N.png`, `/api/memory/N`,
-`/api/search?q=TEXT`. See `viewer_data.py` for what each returns.
+`/api/map/N`, `/api/search?q=TEXT`. See `viewer_data.py` for what each returns, and `viewer_map.py` for the
+explored map (folded from the steps' map deltas, cached on the server: `ViewerServer.maps`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from urllib.parse import parse_qs
 from animus import notify
 from animus.errors import RunError
 from animus.inspect import viewer_data as data
+from animus.inspect import viewer_map
 from animus.inspect.frames import FrameSource, run_rom
 from animus.runs.reader import RunReader
 
@@ -48,6 +50,7 @@ from animus.runs.reader import RunReader
 STATIC: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "map.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 FRAME_TIMEOUT = 60.0  # seconds a request waits for its frame before giving up (500)
@@ -62,6 +65,7 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"/api/step/{_NUM}"), "step"),
     (re.compile(rf"/api/frame/{_NUM}\.png"), "frame"),
     (re.compile(rf"/api/memory/{_NUM}"), "memory"),
+    (re.compile(rf"/api/map/{_NUM}"), "map"),
     (re.compile(r"/api/search"), "search"),
 ]
 _SECURITY_HEADERS = {
@@ -160,6 +164,7 @@ class ViewerServer(ThreadingHTTPServer):
         self.run_dir = run_dir
         self.loopback = is_loopback(host)
         self.memory = data.MemoryLog()
+        self.maps = viewer_map.MapFolds(run_dir)
         if ":" in host.strip("[]"):
             self.address_family = socket.AF_INET6
         super().__init__((host.strip("[]"), port), ViewerHandler)
@@ -356,11 +361,11 @@ class ViewerHandler(BaseHTTPRequestHandler):
                 payload = data.step_payload(store, log, int(groups[0]))
                 if payload is None:
                     raise HttpError(HTTPStatus.NOT_FOUND, f"step {groups[0]} is not in this run")
-            elif name == "memory":
+            elif name in ("memory", "map"):
                 step = int(groups[0])
                 if step > store.last_step():
                     raise HttpError(HTTPStatus.NOT_FOUND, f"step {step} is not in this run")
-                payload = data.memory_payload(log, step)
+                payload = data.memory_payload(log, step) if name == "memory" else self.server.maps.payload(store, step)
             elif name == "search":
                 payload = data.search_payload(store, _str(query, "q"))
             else:  # pragma: no cover - every route name is handled above

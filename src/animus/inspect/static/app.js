@@ -23,6 +23,8 @@
     frameLoading: false,
     detailSeq: 0,
     memorySeq: 0,
+    mapSeq: 0,
+    map: null,          // the explored map shown (map.js draws it)
   };
 
   // -- small helpers ------------------------------------------------------------------------------------------
@@ -162,6 +164,7 @@
     requestFrame(step);
     loadDetails(step);
     loadMemory(step);
+    loadMap(step);
   }
 
   // The newest wanted frame wins: while one loads, later requests only update what is wanted next.
@@ -332,6 +335,21 @@
     $("summary-step").textContent = m.summary_step === null ? "" : `(written at step ${m.summary_step})`;
   }
 
+  // -- the explored map ------------------------------------------------------------------------------------------
+
+  async function loadMap(step) {
+    const seq = ++state.mapSeq;
+    let map;
+    try {
+      map = await getJSON(`/api/map/${step}`);
+    } catch (err) {
+      return;
+    }
+    if (seq !== state.mapSeq) return;
+    state.map = map;
+    AnimusMap.render(map);
+  }
+
   // -- playing ------------------------------------------------------------------------------------------------------
 
   function setPlaying(on) {
@@ -421,6 +439,7 @@
     $("speed").addEventListener("change", () => { if (state.playing) setPlaying(true); });
     $("scrubber").addEventListener("input", (e) => goTo(e.target.value));
     $("search-form").addEventListener("submit", search);
+    $("map-canvas").addEventListener("mousemove", (e) => AnimusMap.hover(state.map, e));
     document.addEventListener("keydown", onKey);
 
     let meta;
