@@ -77,7 +77,7 @@ def test_a_long_run_completes_with_cached_usage_cost_and_verbatim_thinking(
 
     # Every request carries the tools, summaries too; act requests end with the newest frame as a 320x288 PNG.
     for body in server.requests:
-        assert [t["name"] for t in body["tools"]] == ["press_buttons", "wait", "note", "forget"]
+        assert [t["name"] for t in body["tools"]] == ["press_buttons", "wait", "navigate_to", "note", "forget"]
     act = [b for b in server.requests if not is_summary(b)]
     images = [blk for blk in act[-1]["messages"][-1]["content"] if blk["type"] == "image"]
     png = base64.b64decode(images[0]["source"]["data"])

@@ -56,7 +56,7 @@ def spent(db: Path, amount: str) -> tuple[float, float, list[float], list[float]
 
 @pytest.mark.parametrize(
     ("budget", "limit", "amount"),
-    [("cost", 0.13, "cost"), ("tokens", 80_000, TOKENS)],  # the first fork spends about $0.10 and 48,000 tokens
+    [("cost", 0.10, "cost"), ("tokens", 100_000, TOKENS)],  # the first fork spends about $0.07 and 61,000 tokens
 )
 def test_a_budget_running_out_mid_fork_is_overshot_by_at_most_one_call_per_branch(
     server: FakeChatServer, tmp_path: Path, budget: str, limit: float, amount: str

@@ -56,7 +56,7 @@ def test_vllm_refusing_max_tokens_lowers_it_for_the_session(tmp_path: Path, word
 
 
 def test_llama_server_refusing_the_prompt_shrinks_the_context_instead(tmp_path: Path) -> None:
-    flavor = Flavor("llama-server", window=2500, lists_models=False)
+    flavor = Flavor("llama-server", window=3000, lists_models=False)
     with FakeChatServer(api_key=KEY, flavor=flavor) as server:
         out = backend(server).run(tmp_path, "l", "--steps", "30", "--set", "model.images=false")
         assert out.returncode == 0, out.stderr
@@ -66,7 +66,7 @@ def test_llama_server_refusing_the_prompt_shrinks_the_context_instead(tmp_path: 
     assert meta(db)["status"] == "done" and committed_steps(db) == 30
     assert set(limits) == {16000}, "llama-server checks the prompt alone: the reply limit is left as it is"
     shrunk = [line for line in warnings(out.stderr) if "the context budget is now" in line]
-    assert shrunk and "exceeds the available context size (2500 tokens)" in shrunk[0]
+    assert shrunk and "exceeds the available context size (3000 tokens)" in shrunk[0]
     assert query(db, "SELECT COUNT(*) FROM memory_events WHERE kind = 'summary'")[0][0] >= 1
 
 

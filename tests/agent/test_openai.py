@@ -55,7 +55,7 @@ def test_a_long_run_completes_with_usage_cost_and_cached_prefix(
     assert sum(c[3] for c in calls) > 0, "the server's prefix cache was hit"
     body = server.requests[-1]
     assert body["reasoning_effort"] == "low" and body["max_tokens"] == 16000
-    assert [t["function"]["name"] for t in body["tools"]] == ["press_buttons", "wait", "note", "forget"]
+    assert [t["function"]["name"] for t in body["tools"]] == ["press_buttons", "wait", "navigate_to", "note", "forget"]
     act = [b for b in server.requests if "are leaving its context" not in last_user_text(b)][-1]
     parts = act["messages"][-1]["content"]
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")

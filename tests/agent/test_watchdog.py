@@ -39,9 +39,10 @@ def test_walking_into_a_wall_escalates_warn_reflect_stuck_and_stops(tmp_path: Pa
 
 
 def test_stuck_run_keeps_going_by_default(tmp_path: Path) -> None:
+    start = {"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["start"]}}]}
     up = {"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["up"]}}]}
-    script = tmp_path / "wall.jsonl"
-    script.write_text("\n".join(json.dumps(up) for _ in range(60)) + "\n")
+    script = tmp_path / "wall.jsonl"  # the title is off the map: start a game, then walk into the wall for good
+    script.write_text("\n".join(json.dumps(call) for call in [start] * 5 + [up] * 55) + "\n")
     args = ["--set", "watchdog.same_position_actions=10", "--set", "watchdog.escalate_actions=5"]
     result = run_animus(
         "run", *CLASSIC_ROM, "--model", f"scripted:{script}", *args, "--runs-dir", str(tmp_path), "--name", "k"
