@@ -207,9 +207,10 @@ def test_sprites_are_at_their_map_cells_and_empty_slots_and_the_player_are_skipp
     put_sprite(memory, 1, 0x05, 3, 6)
     put_sprite(memory, 2, 0x00, 9, 9, image_index=0xFF)  # an empty slot with stale bytes
     memory.put(SPRITES2 + 2 * 0x10 + 4, [13, 13])
-    put_sprite(memory, 3, 0x0B, 20, 2, image_index=0xFF)  # off screen: it still stands there
+    put_sprite(memory, 3, 0x0B, 20, 2, image_index=0xFF)  # hidden (an item ball picked up) or off screen: left out
     put_sprite(memory, 15, 0x3D, 0, 0)  # the last slot, at the map's corner (stored 4, 4)
-    assert sprites(red).cells(memory) == ((3, 6), (20, 2), (0, 0))
+    assert sprites(red).cells(memory) == ((3, 6), (0, 0))
+    assert dataclasses.replace(sprites(red), hidden=None).cells(memory) == ((3, 6), (20, 2), (0, 0))
 
 
 def test_the_player_entry_is_skipped_whatever_it_holds(red: Profile) -> None:

@@ -42,8 +42,9 @@ def test_failed_and_stuck_runs_send_their_events(tmp_path: Path) -> None:
     assert [e["event"] for e in events_of(log)] == ["failed"]
 
     log.unlink()
-    idle = tmp_path / "idle.jsonl"  # waits at the start: the position never changes
-    idle.write_text('{"tool_calls": [{"name": "wait", "input": {"frames": 2}}]}\n' * 60)
+    idle = tmp_path / "idle.jsonl"  # starts a game, then waits: the position never changes (the title is off the map)
+    start = '{"tool_calls": [{"name": "press_buttons", "input": {"buttons": ["start"]}}]}\n'
+    idle.write_text(start * 5 + '{"tool_calls": [{"name": "wait", "input": {"frames": 2}}]}\n' * 55)
     stuck = ["--set", "watchdog.same_position_actions=5", "--set", "watchdog.escalate_actions=5"]
     args = [
         "run",

@@ -40,6 +40,7 @@ class Pad:
         self.gb, self.profile, self.explored = gb, profile, explored
         self.ops: list[InputOp] = []
         self.spot = profile.locate(gb)
+        self._warped = False  # the last press changed the map: the game may not take the next one yet
 
     def play(self, op: InputOp) -> Spot | None:
         """Apply one input and learn where it left the player."""
@@ -51,7 +52,8 @@ class Pad:
         self.ops.append(op)
         self.spot = self.profile.locate(self.gb)
         button = op.buttons[0] if len(op.buttons) == 1 else ""
-        self.explored.walked(before, button, self.spot)
+        self.explored.walked(before, button, self.spot, settled=not self._warped)
+        self._warped = before is not None and self.spot is not None and self.spot.map != before.map
         return self.spot
 
     def look(self) -> Now | None:
@@ -108,7 +110,7 @@ class Pad:
                 moves += 1
                 if after is not None and before is not None and after.same_place(before):
                     turned = before.facing not in (None, move.button) and after.facing == move.button
-                    if turned:  # the press only turned the player to face that way: press again
+                    if turned and moves < max_moves:  # the press only turned the player that way: press again
                         after = self.play(InputOp((move.button,), hold, wait))
                         moves += 1
                 if after is None:

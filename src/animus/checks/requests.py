@@ -27,7 +27,7 @@ from animus.agent.types import AssistantTurn, Reply, Request, Turn, UserTurn
 if TYPE_CHECKING:
     from animus.agent.models import Model
 
-# 40 act requests, 6 summarize and 1 reflect.
+# 40 act requests, 9 summarize and 1 reflect.
 RECORDING: dict[str, Any] = {
     "rom": "animus-quest-classic",
     "model.name": "mock",

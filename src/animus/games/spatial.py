@@ -110,8 +110,8 @@ class Collision:
 @dataclass(frozen=True)
 class Sprites:
     """`[sprites]`: a table of `count` entries `stride` bytes apart, each a character on the map when its
-    `present` byte is not 0; its cell is the bytes at `x` and `y` plus `offset`. Entries before `first` (the
-    player's own) are skipped."""
+    `present` byte is not 0 (and, with `hidden = (address, value)`, its byte there is not `value`); its cell is the
+    bytes at `x` and `y` plus `offset`. Entries before `first` (the player's own) are skipped."""
 
     count: int
     stride: int
@@ -120,6 +120,7 @@ class Sprites:
     x: int
     y: int
     offset: int = 0
+    hidden: tuple[int, int] | None = None
 
     def cells(self, memory: Memory) -> tuple[Cell, ...]:
         """The cells characters stand on now, in table order, each once."""
@@ -127,6 +128,8 @@ class Sprites:
         for i in range(self.first, self.count):
             at = i * self.stride
             if memory.read(self.present + at)[0] == 0:
+                continue
+            if self.hidden is not None and memory.read(self.hidden[0] + at)[0] == self.hidden[1]:
                 continue
             cell = (memory.read(self.x + at)[0] + self.offset, memory.read(self.y + at)[0] + self.offset)
             if cell not in out:

@@ -95,14 +95,22 @@ def sprites(ld: _Loader, table: Any) -> Sprites:
     where = "sprites"
     if not isinstance(table, dict):
         ld.fail("[sprites] must be a table")
-    ld.keys(table, where, {"count", "stride", "first", "present", "x", "y", "offset"})
+    ld.keys(table, where, {"count", "stride", "first", "present", "x", "y", "offset", "hidden"})
     count = ld.int_in(table, "count", where, 1, 64)
     stride = ld.int_in(table, "stride", where, 1, 256)
     first = ld.int_in(table, "first", where, 0, count - 1, 0)
     reach = (count - 1) * stride
     present, x, y = (ld.int_in(table, key, where, 0, 0xFFFF - reach) for key in ("present", "x", "y"))
     offset = ld.int_in(table, "offset", where, -255, 255, 0)
-    return Sprites(count, stride, first, present, x, y, offset)
+    hidden = None
+    if "hidden" in table:
+        pair = table["hidden"]
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair)) or not (
+            0 <= pair[0] <= 0xFFFF - reach and 0 <= pair[1] <= 255
+        ):
+            ld.fail(f"[sprites] hidden = {pair!r} is not [address, byte]", "write e.g. hidden = [0xC102, 0xFF]")
+        hidden = (pair[0], pair[1])
+    return Sprites(count, stride, first, present, x, y, offset, hidden)
 
 
 def _cell(

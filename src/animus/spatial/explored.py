@@ -135,8 +135,10 @@ class ExploredMap:
                 area.seen[cell] = kind
                 self._journal["s"].append((key, *cell, kind))
 
-    def walked(self, before: Spot | None, button: str, after: Spot | None) -> None:
-        """One press: `button` pressed at `before` left the player at `after` (None: off the map)."""
+    def walked(self, before: Spot | None, button: str, after: Spot | None, settled: bool = True) -> None:
+        """One press: `button` pressed at `before` left the player at `after` (None: off the map). A press that
+        was not `settled` (the one right after a warp, while the game may still draw the new map and drop it)
+        teaches no blocked cell."""
         if after is not None:
             self.stand(after)
         move = DIRECTIONS.get(button)
@@ -148,7 +150,7 @@ class ExploredMap:
             if self.area(before.map).warps.get(into) != warp:
                 self.area(before.map).warps[into] = warp
                 self._journal["w"].append(warp)
-        elif after.cell == before.cell and before.facing in (None, button):  # a press that turned is no block
+        elif settled and after.cell == before.cell and before.facing in (None, button):  # (a turn is no block)
             area = self.area(before.map)
             if into not in area.visited and into not in area.blocked and into not in area.warps:
                 area.blocked.add(into)
@@ -172,7 +174,8 @@ class ExploredMap:
             area.visited.add((x, y))
             area.blocked.discard((x, y))
         for key, x, y in delta.blocked:
-            self.area(key).blocked.add((x, y))
+            if (x, y) not in self.area(key).visited:  # blocked, then stood on in the same step: it is walkable
+                self.area(key).blocked.add((x, y))
         for key, x, y, kind in delta.seen:
             self.area(key).seen[(x, y)] = kind
         for warp in delta.warps:

@@ -41,7 +41,10 @@ def render(explored: ExploredMap, spot: Spot, now: Now | None = None, radius: in
             break
     rest = max_chars - len(text) - 1
     warps = _warp_lines(explored, spot.map, rest)
-    return "\n".join([text, *warps]) if warps else text
+    text = "\n".join([text, *warps]) if warps else text
+    if len(text) > max_chars:  # even the smallest window is too big: cut whole lines (the header stays)
+        text = text[: text.rfind("\n", 0, max_chars + 1)] if "\n" in text[: max_chars + 1] else text[:max_chars]
+    return text
 
 
 def _map_text(explored: ExploredMap, area: Area, spot: Spot, now: Now, radius: int) -> str:
@@ -106,7 +109,8 @@ def _warp_lines(explored: ExploredMap, here: MapId, room: int) -> list[str]:
         )
         more = f"({left} more maps with warps not shown)"
         if used + len(line) + 1 + len(more) + 1 > room:
-            lines.append(more)
+            if lines:  # the lines before left room for this one
+                lines.append(more)
             break
         lines.append(line)
         used += len(line) + 1
