@@ -63,7 +63,8 @@ def test_the_walkthrough_reaches_every_milestone_in_order(
             gb.press(button)
             state = quest.read(gb)
             order += [m.id for m in tracker.update(state)]
-            assert state.position == (state.value("map"), state.value("x"), state.value("y"), state.value("mode"))
+            place = (state.value("map"), state.value("x"), state.value("y"), state.value("mode"))
+            assert state.position == (place if state.value("mode") == 1 else ()), "off the map but when walking"
             assert not tracker.finished or order[-1] == "finished"
     assert order == MILESTONES == [m.id for m in quest.milestones]
     assert tracker.finished and tracker.reached == frozenset(MILESTONES)
