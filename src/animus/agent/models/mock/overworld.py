@@ -16,6 +16,9 @@ from animus.agent.models.mock.knowledge import Area, Knowledge, fmt
 from animus.agent.models.mock.parse import MOVES, Pos, View
 
 CROSS_AREA_BUDGET = 256  # below this search limit there is no planning across areas, only the screen
+# In the presses of the previous step: it walked with navigate_to, through areas it did not see (the harness's
+# minimap tells where the doors it took lead).
+NAVIGATED = "navigate_to"
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Choice:
     presses: list[str]
     why: str
     used: list[str] = field(default_factory=list)
+    navigate: tuple[int, int, str] | None = None  # instead of the presses: navigate_to(x, y, map), across areas
 
 
 def observe(view: View, know: Knowledge, prev: tuple[View, list[str]] | None) -> list[str]:
@@ -54,7 +58,7 @@ def observe(view: View, know: Knowledge, prev: tuple[View, list[str]] | None) ->
         return said
     before, presses = prev
     trail, door = plan.simulate(before, presses)
-    if before.area is not None and before.area != view.area:
+    if before.area is not None and before.area != view.area and NAVIGATED not in presses:
         if door is not None:
             know.area(before.area).doors[door] = view.area
             said.append(f"The door at {fmt(door)} in {before.area} leads here to {view.area}.")
@@ -75,12 +79,14 @@ def choose(
     rng: random.Random,
     stuck: Pos | None = None,
     remarks: list[str] | None = None,
+    navigable: bool = False,
 ) -> Choice:
     """The goal for this step and the presses toward it (at most `plan.MAX_PRESSES`).
 
     `stuck` is the target of the previous step when the player is back on a tile it stood on a few steps ago:
     without a full search that means it is walking in circles, so it gives that target up until the next
-    progress.
+    progress. With `navigable` (the harness offers navigate_to), a route across two areas or more is one
+    navigate_to call to the last door of the route instead of the presses to the first one.
     """
     assert view.area is not None and view.pos is not None
     area = know.areas[view.area]
@@ -99,13 +105,14 @@ def choose(
             if walk is not None:
                 return Choice(walk, f"a hint says: {hint.describe()} -> the {what} at {fmt(where)}", used)
         elif limit >= CROSS_AREA_BUDGET:
-            got = _travel(view, know, reach, {name}, rng, limit)
+            got = _travel(view, know, reach, {name}, rng, limit, navigable)
             if got is not None:
-                return Choice(got[0], f"a hint points to {name} ({hint.describe()}); going via {got[1]}", used)
+                why = f"a hint points to {name} ({hint.describe()}); going via {got[1]}"
+                return Choice(got[0], why, used, got[2])
     # (2) things not tried since the last progress, nearest first
     talk = {ch for ch, d in know.legend.items() if "(talk)" in d}
     # (1b) hurt with a fight ahead: heal first, where the legend says something heals
-    healing = _heal_first(view, know, reach, limit, rng, talk)
+    healing = _heal_first(view, know, reach, limit, rng, talk, navigable)
     if healing is not None:
         return healing
     healers = {ch for ch, d in know.legend.items() if "(heal)" in d}  # worth a visit only when hurt (1b)
@@ -128,9 +135,9 @@ def choose(
     # (4) the nearest area with something left to try
     if limit >= CROSS_AREA_BUDGET:
         wanted = {n for n, a in know.areas.items() if n != view.area and (todo(a) or a.open_doors(epoch))}
-        got = _travel(view, know, reach, wanted, rng, limit)
+        got = _travel(view, know, reach, wanted, rng, limit, navigable)
         if got is not None:
-            return Choice(got[0], f"nothing left here; {got[1]} still has things to try", ["area notes"])
+            return Choice(got[0], f"nothing left here; {got[1]} still has things to try", ["area notes"], got[2])
     else:
         # Without a search across areas: a door whose far side still has things to try, if one is known here.
         for where in sorted(area.doors, key=lambda p: (reach.dist.get(p, 999), p)):
@@ -170,7 +177,7 @@ def _uses(desc: str) -> str:
 
 
 def _heal_first(
-    view: View, know: Knowledge, reach: plan.Reach, limit: int, rng: random.Random, talk: set[str]
+    view: View, know: Knowledge, reach: plan.Reach, limit: int, rng: random.Random, talk: set[str], navigable: bool
 ) -> Choice | None:
     """When hurt and a fight is still to be tried: the way to the nearest thing that heals, or None.
 
@@ -193,8 +200,8 @@ def _heal_first(
     if limit < CROSS_AREA_BUDGET:
         return None
     wanted = {n for n, a in know.areas.items() if any(c in healers for c in a.things.values())}
-    got = _travel(view, know, reach, wanted, rng, limit)
-    return Choice(got[0], f"{why}: going to heal, via {got[1]}", ["area notes"]) if got else None
+    got = _travel(view, know, reach, wanted, rng, limit, navigable)
+    return Choice(got[0], f"{why}: going to heal, via {got[1]}", ["area notes"], got[2]) if got else None
 
 
 def _go(
@@ -228,9 +235,16 @@ def _go(
 
 
 def _travel(
-    view: View, know: Knowledge, reach: plan.Reach, wanted: set[str], rng: random.Random, limit: int
-) -> tuple[list[str], str] | None:
-    """Presses toward the first door on the shortest known route to an area in `wanted`, and the route.
+    view: View,
+    know: Knowledge,
+    reach: plan.Reach,
+    wanted: set[str],
+    rng: random.Random,
+    limit: int,
+    navigable: bool = False,
+) -> tuple[list[str], str, tuple[int, int, str] | None] | None:
+    """Presses toward the first door on the shortest known route to an area in `wanted`, the route, and (when
+    `navigable` and the route crosses two areas or more) the last door of the route, for navigate_to.
 
     The route search thinks about at most `limit // plan.NODES_PER_AREA` areas: a small budget sees only
     nearby areas, and a far goal is out of its sight."""
@@ -250,9 +264,27 @@ def _travel(
             return None
         got = _go(view, area, reach, door, False, rng)
         if got is not None:
-            return got, " > ".join(path)
+            return got, " > ".join(path), _last_door(know, path, view) if navigable and len(path) > 2 else None
         avoid.add((view.area, door))
     return None
+
+
+def _last_door(know: Knowledge, path: list[str], view: View) -> tuple[int, int, str] | None:
+    """The farthest door of the route that the harness's explored map can walk to (every door before it is a
+    warp its minimap lists), as navigate_to(x, y, map) takes it; None when that is only the first door."""
+    known = {(view.area, p, d) for p, d in view.warps.items()}
+    known |= {(name, p, d) for (name, p), d in view.elsewhere.items()}
+    best = None
+    for i in range(len(path) - 1):
+        doors = know.areas[path[i]].doors
+        door = min((p for p, d in doors.items() if d == path[i + 1]), default=None)
+        if door is None:
+            break
+        if i > 0:
+            best = (door[0], door[1], path[i])
+        if (path[i], door, path[i + 1]) not in known:
+            break
+    return best
 
 
 def hint_goals(know: Knowledge, epoch: str) -> list[tuple[str, str, Pos, hints.Hint]]:

@@ -27,7 +27,13 @@ _ITEMS = re.compile(r"Items: (.+?)\.(?:\s|$)")
 _MILESTONES = re.compile(r"Milestones reached: (\d+)")
 _SCREEN = re.compile(r"Screen id: ([0-9a-fA-F]+)")
 _MODE = re.compile(r"Mode: ([^.\n]+)")
-_HP = re.compile(r"\bHP:? (\d+) ?/ ?(\d+)")
+# Health: a health word, then "n/m", "n of m" or "n out of m" (plain English, not one profile's phrasing).
+_HP = re.compile(
+    r"\b(?:HP|health|hit points|life|vigou?r|vitality|stamina|energy)\b:?\s*(\d+)\s*(?:/|of|out of)\s*(\d+)", re.I
+)
+# Possessions written as "name yes/no" or "name: yes" anywhere, or "a/b/c: yes/no/yes".
+_HAVE = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*[:=]?\s+(yes|no)\b", re.I)
+_HAVE_LIST = re.compile(r"([A-Za-z]+(?:/[A-Za-z]+)+)\s*[:=]\s*((?:yes|no)(?:/(?:yes|no))+)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def parse(text: str) -> View:
     explored = minimap.read(shown)
     mode = m.group(1).strip() if (m := _MODE.search(text)) else ""
     milestones = int(m.group(1)) if (m := _MILESTONES.search(text)) else 0
-    items = _items(m.group(1)) if (m := _ITEMS.search(text)) else ""
+    items = _items(m.group(1)) if (m := _ITEMS.search(text)) else _possessions(text)
     hp = (int(m.group(1)), int(m.group(2))) if (m := _HP.search(text)) else None
     common = {"mode": mode, "milestones": milestones, "items": items, "hp": hp}
     if (m := _SCREEN.search(text)) and "Map," not in text:
@@ -148,6 +154,18 @@ def parse(text: str) -> View:
     if re.search(r"press start", text, re.I):
         return View("start", **place, **common)  # type: ignore[arg-type]
     return View("other", **place, **common)  # type: ignore[arg-type]
+
+
+def _possessions(text: str) -> str:
+    """Without an "Items:" line: every "name yes" (held) the text states, in order (e.g. "sword: yes",
+    "keys bronze/silver: yes/no")."""
+    held: list[str] = []
+    for names, answers in _HAVE_LIST.findall(text):
+        words, marks = names.split("/"), answers.lower().split("/")
+        held += [w for w, a in zip(words, marks, strict=False) if a == "yes"]
+    text = _HAVE_LIST.sub(" ; ", text)
+    held += [name.strip().split()[-1] for name, answer in _HAVE.findall(text) if answer.lower() == "yes"]
+    return ",".join(dict.fromkeys(held))
 
 
 def _items(text: str) -> str:

@@ -34,6 +34,8 @@ def previous(request: Request) -> tuple[View, list[str]] | None:
         return None
     presses: list[str] = []
     for call in msgs[-2].reply.tool_calls:
+        if call.name == "navigate_to":
+            presses.append(overworld.NAVIGATED)  # the way it went is the harness's: no press to follow
         buttons = call.input.get("buttons") if call.name == "press_buttons" else None
         if isinstance(buttons, list):
             presses += [str(b).lower() for b in buttons]
@@ -55,13 +57,15 @@ def act(request: Request, cap: int, name: str) -> Reply:
     _recall(request, view, know)
     seen: list[str] = [_scene(view)]
     used: list[str] = []
+    target: tuple[int, int, str] | None = None
     extra: dict[str, str] | None = None
     if view.kind == "map":
         extra = _new_round(view, know, seen)
     if view.kind == "map" and view.area is not None and view.pos is not None:
         seen += overworld.observe(view, know, prev)
-        choice = overworld.choose(view, know, limit, rng, _circling(request, view), seen)
-        presses, why, used = choice.presses, choice.why, choice.used
+        navigable = _navigable(request, last)
+        choice = overworld.choose(view, know, limit, rng, _circling(request, view), seen, navigable)
+        presses, why, used, target = choice.presses, choice.why, choice.used, choice.navigate
     elif view.kind == "dialog":
         presses, why = _dialog(view, know, seen)
     elif view.kind == "menu" and view.menu is not None:
@@ -80,7 +84,12 @@ def act(request: Request, cap: int, name: str) -> Reply:
     keep = frozenset(k for k, v in wanted.items() if k.startswith("said ") and _hinty(know, v))
     calls = note_calls(know.raw, wanted, cap, keep)
     tool_calls = [ToolCall(f"call_{request.step}_{i}", n, dict(a)) for i, (n, a) in enumerate(calls)]
-    tool_calls.append(ToolCall(f"call_{request.step}_{len(tool_calls)}", "press_buttons", {"buttons": presses}))
+    if target is not None:
+        where = {"x": target[0], "y": target[1], "map": target[2]}
+        tool_calls.append(ToolCall(f"call_{request.step}_{len(tool_calls)}", "navigate_to", where))
+        presses = [f"navigate_to({target[0]}, {target[1]}, {target[2]})"]
+    else:
+        tool_calls.append(ToolCall(f"call_{request.step}_{len(tool_calls)}", "press_buttons", {"buttons": presses}))
     thinking: tuple[ThinkingBlock, ...] = ()
     if think > 0:
         memo = f"From my notes: {', '.join(used)}." if used and request.memory.notes else "No notes to go on."
@@ -94,6 +103,15 @@ def act(request: Request, cap: int, name: str) -> Reply:
         stop_reason="tool_use",
         model=name,
     )
+
+
+def _navigable(request: Request, last: object) -> bool:
+    """Whether to walk with navigate_to this step: it is offered, and the last one did not fail (a route the
+    harness does not know, or a way that turned out blocked: then this step walks with presses)."""
+    if not any(tool.name == "navigate_to" for tool in request.tools):
+        return False
+    results = last.tool_results if isinstance(last, UserTurn) else ()
+    return not any(r.content.startswith(("no known path", "blocked", "stopped")) for r in results)
 
 
 def _new_round(view: View, know: Knowledge, seen: list[str]) -> dict[str, str]:
@@ -120,18 +138,28 @@ def _recall(request: Request, view: View, know: Knowledge) -> None:
     """Count the speakers of dialogs still in the history as tried since the last progress.
 
     With notes this adds nothing (they hold it already); without them it keeps the mock from talking to the
-    same person forever. What was said is not taken from the history: hints live only in the notes.
+    same person forever. What was said is not taken from the history: hints live only in the notes. Dialogs
+    before the game last started over (items held before are gone) belong to an earlier game and count not.
     """
-    for turn in request.messages[:-1]:
+    found: list[tuple[str, Pos]] = []
+    held: set[str] = set()
+    for turn in [*request.messages[:-1], *request.messages[-1:]]:
         if not isinstance(turn, UserTurn):
             continue
         before = parse(turn.text)
-        if before.kind != "dialog" or before.area is None or before.faced is None or not before.dialog:
-            continue
-        area = know.area(before.area)
-        if before.epoch == view.epoch and area.epoch in ("", view.epoch):
+        now = {i for i in before.items.split(",") if i}
+        if held - now:
+            found = []  # a new game began here
+        held = now
+        spoke = before.kind == "dialog" and before.area is not None and before.faced is not None and before.dialog
+        if spoke and before.epoch == view.epoch and turn is not request.messages[-1]:
+            assert before.area is not None and before.faced is not None
+            found.append((before.area, before.faced))
+    for name, faced in found:
+        area = know.area(name)
+        if area.epoch in ("", view.epoch):
             area.epoch = view.epoch
-            area.tried.add(before.faced)
+            area.tried.add(faced)
 
 
 def _circling(request: Request, view: View) -> Pos | None:
