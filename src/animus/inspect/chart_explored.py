@@ -82,6 +82,16 @@ def read_explored(run_dirs: Sequence[Path]) -> tuple[Explored, Profile]:
     return out, first
 
 
+def explored_image(run_dirs: Sequence[Path], title: str | None, fmt: str) -> bytes:
+    """The explored map of `run_dirs` after their last step as `fmt` ("png" or "svg") bytes, for
+    `animus chart --kind map`; the same refusals as `draw_explored`."""
+    data, profile = read_explored(run_dirs)
+    keys = sorted(data.visits, key=lambda k: -sum(data.visits[k].values()))[:MAX_MAPS]
+    keys.sort(key=_order)
+    heading = title if title is not None else f"Explored map · {profile.name} · {len(run_dirs)} run(s)"
+    return _draw(data, keys, heading, fmt)
+
+
 def draw_explored(run_dirs: Sequence[Path], out: Path, title: str | None = None) -> str:
     """Draw the explored map of `run_dirs` after their last step to `out` (.png or .svg); one line saying what it
     wrote. `BadInputError` for runs without a map position, of different profiles, or with no step on the map."""

@@ -7,7 +7,6 @@ not pay for it. Figures are built with the object API on the Agg backend: no win
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,6 @@ from animus.inspect.chart_data import (
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from animus.inspect.chart_map import MapVisits
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -90,40 +87,4 @@ def progress_png_svg(groups: Sequence[Group], profile: Profile, x: str, title: s
     ax.set_axisbelow(True)
     ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=True)
-    return _save(fig, fmt)
-
-
-def map_png_svg(maps: Sequence[MapVisits], title: str, fmt: str) -> bytes:
-    """One heat map per map id: visits per (x, y) on a log color scale, as `fmt` ("png" or "svg").
-
-    Every map is drawn on the same grid (the largest x and y visited anywhere), since a profile does not say how
-    big its maps are, and maps of equal size then look equal.
-    """
-    import numpy as np
-    from matplotlib.colors import LogNorm
-    from matplotlib.ticker import MaxNLocator
-
-    cols = min(3, len(maps))
-    rows = math.ceil(len(maps) / cols)
-    width = max(x for m in maps for x, _ in m.counts) + 1
-    height = max(y for m in maps for _, y in m.counts) + 1
-    fig = _figure(4.2 * cols, 0.5 + rows * (0.9 + 3.2 * min(1.5, height / width)))
-    fig.suptitle(title)
-    for i, visits in enumerate(maps):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        grid = np.zeros((height, width), dtype=float)
-        for (px, py), n in visits.counts.items():
-            grid[py, px] = n
-        masked = np.ma.masked_equal(grid, 0)  # never-visited cells stay blank, not the color of one visit
-        top = max(1.0, float(grid.max()))
-        image = ax.imshow(masked, cmap="viridis", norm=LogNorm(vmin=1, vmax=top), interpolation="nearest")
-        ax.set_title(f"{visits.name} · {visits.total:,} steps", fontsize="medium")
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        bar = fig.colorbar(image, ax=ax, shrink=0.8, label="visits")
-        ticks = [t for t in (m * 10**e for e in range(10) for m in (1, 2, 5)) if t <= top]
-        bar.set_ticks(ticks, labels=[f"{t:,}" for t in ticks])
-        bar.minorticks_off()
     return _save(fig, fmt)

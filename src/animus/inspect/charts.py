@@ -11,7 +11,7 @@ Contracts:
 - Every argument is checked and every run read before anything is written, and the file is written to a
   temporary name then renamed: a failure leaves no file and no partial file behind.
 - A progress chart reads each run's meta, milestone rows, profile.toml and last step only (see `chart_data`).
-  A map chart scans every step (see `chart_map`).
+  A map chart folds every step's map delta (see `chart_explored`).
 - Runs are grouped by their meta `label`. Runs on different profiles are charted against the first run's
   profile, with a warning in `ChartSummary.warnings` (see `chart_data.align_profiles`).
 - Runs whose harness cards differ in a channel or a tool (`card.differences`: what their models could see or do)
@@ -138,13 +138,11 @@ def render_chart(
 
             data = progress_png_svg(groups, profile, x, title, fmt)
     else:
-        from animus.inspect.chart_map import count_visits
-        from animus.inspect.chart_plot import map_png_svg
+        from animus.inspect.chart_explored import explored_image
 
-        # Each run's own profile reads its positions; the first one names the maps.
-        maps = count_visits(paths, [r.profile for r in originals])
-        title = title or f"{profile.name}: positions visited ({len(runs)} run{'s' if len(runs) != 1 else ''})"
-        data = map_png_svg(maps, title, "png" if fmt == "html" else fmt)
+        # The explored maps the runs built (walkable, blocked, warps), with the cells they stood on as heat.
+        title = title or f"{profile.name}: explored map ({len(runs)} run{'s' if len(runs) != 1 else ''})"
+        data = explored_image(paths, title, "png" if fmt == "html" else fmt)
         if fmt == "html":
             data = _image_page(data, title)
     write_output(out, data, "the chart")
