@@ -9,6 +9,7 @@ Every figure is over worlds the mock has never been tuned on (1000-1009 by defau
     python bench/worlds.py branches [--n 1 4]                 # best-of-N with the default (planning) mock
     python bench/worlds.py optimum [--worlds 0-99]            # the solver's lengths and their distribution
     python bench/worlds.py speed                              # raw PyBoy frames/s on the title and the overworld
+    python bench/worlds.py navigate [--worlds 1000-1009]      # with and without navigate_to and the minimap
 
 Runs play in parallel worker processes (`--workers`, default 2), each in its own temporary directory.
 """
@@ -177,6 +178,36 @@ def cmd_branches(args: argparse.Namespace) -> None:
         )
 
 
+# The spatial aids, switched on and off together and apart (issue 16): the minimap and navigate_to.
+AIDS: dict[str, tuple[str, ...]] = {
+    "minimap + navigate_to": (),
+    "minimap only": ("tools.navigate=false",),
+    "navigate_to only": ("channels.minimap=false",),
+    "neither": ("tools.navigate=false", "channels.minimap=false"),
+}
+
+
+def cmd_navigate(args: argparse.Namespace) -> None:
+    ws = worlds(args.worlds)
+    jobs = [(w, sets) for sets in AIDS.values() for w in ws]
+    runs = _many(jobs, args.workers)
+    print("| aids | finished | median actions | median steps | median presses | actions, per world |")
+    print("|---|:---:|---:|---:|---:|---|")
+    base: dict[int, int] = {}
+    for i, name in enumerate(AIDS):
+        group = runs[i * len(ws) : (i + 1) * len(ws)]
+        done = [o for o in group if o.finished]
+        if i == 0:
+            base = {o.world: o.actions for o in done}
+        each = " ".join(f"{o.actions}" if o.finished else f"({o.milestones}/22)" for o in group)
+        print(f"| {name} | {len(done)}/{len(group)} | {_median([o.actions for o in done])} "
+              f"| {_median([o.steps for o in done])} | {_median([o.presses for o in done])} | {each} |")  # fmt: skip
+        if i > 0:
+            ratios = [o.actions / base[o.world] for o in done if o.world in base]
+            if ratios:
+                print(f"|   ratio to both on (median) | | {statistics.median(ratios):.2f} | | | |")
+
+
 def cmd_optimum(args: argparse.Namespace) -> None:
     ws = worlds(args.worlds)
     best = _optima(ws, args.workers)
@@ -253,7 +284,7 @@ def _chart(groups: dict[str, list[Outcome]], out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name in ("mock", "ablation", "thinking", "branches", "optimum", "speed"):
+    for name in ("mock", "ablation", "thinking", "branches", "optimum", "speed", "navigate"):
         p = sub.add_parser(name)
         p.add_argument("--worlds", default="0-99" if name == "optimum" else "1000-1009")
         p.add_argument("--workers", type=int, default=2)
@@ -275,6 +306,7 @@ def main() -> None:
         "branches": cmd_branches,
         "optimum": cmd_optimum,
         "speed": cmd_speed,
+        "navigate": cmd_navigate,
     }[args.cmd](args)
 
 
