@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,21 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return end.run_dir
 
 
-@pytest.fixture(scope="module")
-def server(run_dir: Path) -> Iterator[ViewerServer]:
+@contextmanager
+def serving(run_dir: Path) -> Iterator[ViewerServer]:
+    """The replay viewer of `run_dir`, serving on a thread while the block runs."""
     srv = make_server(run_dir)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield srv
-    srv.shutdown()
-    srv.close()
-    thread.join(5)
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def server(run_dir: Path) -> Iterator[ViewerServer]:
+    with serving(run_dir) as srv:
+        yield srv

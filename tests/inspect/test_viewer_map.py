@@ -23,6 +23,7 @@ from animus.spatial import minimap
 from animus.spatial.explored import Area, ExploredMap
 from tests.conftest import REPO
 from tests.helpers import get
+from tests.inspect.conftest import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -42,13 +43,8 @@ def quest_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def quest_server(quest_run: Path) -> Iterator[ViewerServer]:
-    srv = make_server(quest_run)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.close()
-    thread.join(5)
+    with serving(quest_run) as srv:
+        yield srv
 
 
 def spots(run_dir: Path) -> dict[int, Spot | None]:

@@ -25,7 +25,7 @@ from typing import Any
 from animus.config import stored_config
 from animus.errors import AnimusError, RunError
 from animus.games import GameState, Profile, load_profile
-from animus.games.spatial import WALL, WARP, Spot
+from animus.games.spatial import Spot
 from animus.runs.reader import RunReader
 from animus.spatial import minimap
 from animus.spatial.explored import Area, ExploredMap, MapDelta, MapId
@@ -211,15 +211,10 @@ def grid_json(explored: ExploredMap, area: Area, spot: Spot) -> JSONDict:
 
 
 def _cell(area: Area, cell: tuple[int, int]) -> str:
-    if cell in area.visited:
-        return "v"
-    kind = area.seen.get(cell)
-    if kind == WARP and cell not in area.warps:
-        return "*"
-    walkable = area.walkable(cell)
-    if walkable is None and kind is not None:
-        walkable = kind != WALL
-    return "?" if walkable is None else "." if walkable else "#"
+    return _CELL_CHARS[area.classify(cell)]
+
+
+_CELL_CHARS = {"visited": "v", "exit": "*", "open": ".", "wall": "#", "unknown": "?"}
 
 
 def warps_json(explored: ExploredMap, here: MapId | None) -> list[JSONDict]:

@@ -53,6 +53,19 @@ class Area:
         kind = self.seen.get(cell)
         return None if kind is None else kind != WALL
 
+    def classify(self, cell: Cell, now: str | None = None) -> str:
+        """What `cell` is as far as known, `now` being what the screen shows of it this moment (if anything):
+        "visited", "exit" (a warp tile never taken), "open", "wall" or "unknown"."""
+        if cell in self.visited:
+            return "visited"
+        kind = now or self.seen.get(cell)
+        if kind == WARP and cell not in self.warps:
+            return "exit"
+        walkable = self.walkable(cell)
+        if walkable is None and kind is not None:
+            walkable = kind != WALL
+        return "unknown" if walkable is None else OPEN if walkable else WALL
+
     def cells(self) -> set[Cell]:
         """Every cell anything is known of."""
         return self.visited | self.blocked | set(self.seen) | set(self.warps)

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from animus.games.spatial import WALL, WARP, Cell, Spot
+from animus.games.spatial import Cell, Spot
 from animus.spatial.explored import Area, ExploredMap, MapId, Warp
 
 LABELS = "123456789abcdefghijkmnopqrstuvwxyz"  # warp labels on the map (no l: it looks like 1)
@@ -79,13 +79,10 @@ def _char(area: Area, now: Now, spot: Spot, labels: dict[Cell, str], cell: Cell)
         return "N"
     if cell in labels:
         return labels[cell]
-    kind = now.sight.get(cell) or area.seen.get(cell)
-    if kind == WARP and cell not in area.visited:
-        return "*"
-    walkable = area.walkable(cell)
-    if walkable is None and kind is not None:
-        walkable = kind != WALL
-    return "?" if walkable is None else "." if walkable else "#"
+    return _CHARS[area.classify(cell, now.sight.get(cell))]
+
+
+_CHARS = {"visited": ".", "exit": "*", "open": ".", "wall": "#", "unknown": "?"}
 
 
 def _here(area: Area) -> list[Warp]:
