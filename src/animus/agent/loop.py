@@ -134,7 +134,7 @@ class Agent:
         if shown.watchdog and alarm is not None and alarm.stage == 2 and (reflection := self.reflect(alarm)):
             notices.append(f"Your reflection: {reflection}")
         self._pad = Pad(self.p.gb, self.profile, self.p.explored)
-        now = self._pad.look()  # the screen's cells join the explored map (and this step's map delta)
+        now = self._pad.look(dict(self.p.state.values))  # the screen's cells join the map (and this step's delta)
         spot, minimap_text = self._pad.spot, ""
         if shown.minimap and spot is not None and now is not None:
             minimap_text = minimap.render(self.p.explored, spot, now, shown.minimap_radius, shown.minimap_max_chars)
@@ -180,8 +180,6 @@ class Agent:
         frame_start = self.p.gb.frame_count
         t0 = time.perf_counter()
         executed = tools.execute(reply.tool_calls, self.config.tools, self.p.notes, step, pad, self.offered, reply.text)
-        if executed.ops:
-            pad.look()
         self.timing.emulation += time.perf_counter() - t0
         return executed, frame_start
 
@@ -189,6 +187,8 @@ class Agent:
         """Commit the step in one transaction; raise `StopRun` when it finished, failed or got the run stuck."""
         p, c, step = self.p, self.counters, self.counters.step + 1
         p.state = p.profile.read(p.gb, self.channels.hidden)
+        if executed.ops:
+            self._pad.look(dict(p.state.values))  # what the screen shows after the inputs joins this step's delta
         new = p.tracker.update(p.state)
         c.actions += executed.actions
         c.bad_streak = tools.bad_streak(c.bad_streak, executed.results)

@@ -8,10 +8,12 @@ step's final frame is the one a replay renders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from animus.games.spatial import Cell, Spot
+from animus.games.state import Value
 from animus.spatial import navigate
 from animus.spatial.explored import DIRECTIONS, ExploredMap, MapId
 from animus.spatial.minimap import Now
@@ -56,16 +58,18 @@ class Pad:
         self._warped = before is not None and self.spot is not None and self.spot.map != before.map
         return self.spot
 
-    def look(self) -> Now | None:
-        """Learn what the screen shows of the map now; return it with where others stand (None: off the map)."""
-        spot = self.spot = self.profile.locate(self.gb)
+    def look(self, values: Mapping[str, Value] | None = None) -> Now | None:
+        """Learn what the screen shows of the map now; return it with where others stand (None: off the map).
+        `values` are the fields as just read, if the caller has them (the state after the last step)."""
+        values = self.profile.values(self.gb) if values is None else values
+        spot = self.spot = self.profile.spot(values)
         if spot is None:
             return None
         self.explored.stand(spot)
         sight: dict[Cell, str] = {}
         sprites: tuple[Cell, ...] = ()
         if self.profile.collision is not None:
-            sight = self.profile.collision.sight(self.gb, self.profile.values(self.gb), spot.cell)
+            sight = self.profile.collision.sight(self.gb, values, spot.cell)
             self.explored.see(spot.map, sight)
         if self.profile.sprites is not None:
             sprites = self.profile.sprites.cells(self.gb)

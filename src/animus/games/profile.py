@@ -105,15 +105,19 @@ class Profile:
         self._sections = sections
         self._names = {f.name: maps[f.map] for f in fields if f.map is not None}
         self._spans, self._slots = _plan_reads(fields)
+        placed = position or ()
+        self._map_fields = None if len(placed) < 3 or SCREEN in placed[:3] else (placed[0], placed[1], placed[2])
+        # What `locate` reads, after every press: the number fields (the position, the overworld expression's,
+        # the facing) and the map's name field, not the text and bytes fields a state text needs.
+        spot_names = {f.name for f in fields if f.numeric} | {self.map_names.name} - {None}
+        self._spot_fields = tuple(f for f in fields if f.name in spot_names)
+        self._spot_spans, self._spot_slots = _plan_reads(self._spot_fields)
 
     @property
     def map_fields(self) -> tuple[str, str, str] | None:
         """The (map id, x, y) fields: the first three `[position] fields`, when none of them is the screen hash.
         None for a profile without a map position (`generic`): no map memory, minimap or navigate_to there."""
-        fields = self.position_fields or ()
-        if len(fields) < 3 or SCREEN in fields[:3]:
-            return None
-        return fields[0], fields[1], fields[2]
+        return self._map_fields
 
     def __repr__(self) -> str:
         return f"Profile(id={self.id!r}, path={self.path!r})"
@@ -153,7 +157,10 @@ class Profile:
         profile without a map position."""
         if self.map_fields is None:
             return None
-        values = self.values(memory)
+        chunks = [memory.read(start, length) for start, length in self._spot_spans]
+        values: dict[str, Value] = {}
+        for field, (span, offset) in zip(self._spot_fields, self._spot_slots, strict=True):
+            values[field.name] = field.decode(chunks[span][offset : offset + field.size])
         return self.spot(values)
 
     def spot(self, values: Mapping[str, Value]) -> Spot | None:

@@ -61,10 +61,11 @@ class Area:
         kind = now or self.seen.get(cell)
         if kind == WARP and cell not in self.warps:
             return "exit"
-        walkable = self.walkable(cell)
-        if walkable is None and kind is not None:
-            walkable = kind != WALL
-        return "unknown" if walkable is None else OPEN if walkable else WALL
+        if cell in self.warps:
+            return OPEN
+        if cell in self.blocked:
+            return WALL
+        return "unknown" if kind is None else OPEN if kind != WALL else WALL
 
     def cells(self) -> set[Cell]:
         """Every cell anything is known of."""
