@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FIELD_TYPES = ("u8", "u16le", "bcd", "bit", "bytes", "text")
-NUMERIC_TYPES = frozenset({"u8", "u16le", "bcd", "bit"})
+# Whole numbers of a fixed width: (bytes, byte order, signed). Gen-1 Pokémon stores HP big-endian (u16be), money
+# in BCD, experience in three big-endian bytes (u24be); a signed type reads two's complement.
+INTEGERS: dict[str, tuple[int, str, bool]] = {
+    "u8": (1, "little", False),
+    "s8": (1, "little", True),
+    "u16le": (2, "little", False),
+    "u16be": (2, "big", False),
+    "s16le": (2, "little", True),
+    "s16be": (2, "big", True),
+    "u24le": (3, "little", False),
+    "u24be": (3, "big", False),
+    "s24le": (3, "little", True),
+    "s24be": (3, "big", True),
+}
+FIELD_TYPES = (*INTEGERS, "bcd", "bit", "bytes", "text")
+NUMERIC_TYPES = frozenset({*INTEGERS, "bcd", "bit"})
+FIXED_SIZE = {**{name: size for name, (size, _, _) in INTEGERS.items()}, "bit": 1}  # types that take no `size`
 # The largest `size` each sized type accepts; a profile is shared data, so reads stay small.
 MAX_SIZE = {"bcd": 8, "bytes": 256, "text": 1024}
 
@@ -69,10 +84,11 @@ class Field:
     def decode(self, raw: bytes) -> int | str:
         """The value of this field from its `size` bytes."""
         kind = self.type
-        if kind == "u8":
+        if kind == "u8":  # the common case first
             return raw[0]
-        if kind == "u16le":
-            return raw[0] | raw[1] << 8
+        if kind in INTEGERS:
+            _, order, signed = INTEGERS[kind]
+            return int.from_bytes(raw, order, signed=signed)  # type: ignore[arg-type]
         if kind == "bit":
             return (raw[0] >> self.bit) & 1
         if kind == "bcd":

@@ -14,7 +14,7 @@ from animus.errors import ProfileError
 from animus.games import spatial_loader
 from animus.games.defaults import DEFAULTABLE, Defaults
 from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
-from animus.games.fields import CHARSETS, FIELD_TYPES, MAX_SIZE, Field
+from animus.games.fields import CHARSETS, FIELD_TYPES, FIXED_SIZE, MAX_SIZE, NUMERIC_TYPES, Field
 from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section, WorldSetting
 from animus.games.screen import DEFAULT_LEGEND, HEIGHT, WIDTH, Dialog, Tiles
 from animus.games.spatial import MapNames
@@ -224,11 +224,10 @@ def _fields(ld: _Loader, table: dict[str, Any], maps: dict[str, dict[int, str]])
         kind = ld.get(spec, "type", where, str)
         if kind not in FIELD_TYPES:
             ld.fail(f"[{where}] has unknown type {kind!r}", f"use one of {', '.join(FIELD_TYPES)}")
-        fixed = {"u8": 1, "u16le": 2, "bit": 1}
-        if kind in fixed:
+        if kind in FIXED_SIZE:
             if "size" in spec:
                 ld.fail(f"[{where}] is {kind}, which has no 'size'", "remove it")
-            size = fixed[kind]
+            size = FIXED_SIZE[kind]
         else:
             size = ld.int_in(spec, "size", where, 1, MAX_SIZE[kind])
         if "bit" in spec and kind != "bit":
@@ -239,7 +238,7 @@ def _fields(ld: _Loader, table: dict[str, Any], maps: dict[str, dict[int, str]])
             ld.fail(f"[{where}] charset {charset!r} is not allowed", 'text fields take "ascii" or "pokemon"')
         address = ld.int_in(spec, "address", where, 0, 0x10000 - size)
         fmap = ld.get(spec, "map", where, str, None)
-        if fmap is not None and (fmap not in maps or kind not in ("u8", "u16le", "bcd", "bit")):
+        if fmap is not None and (fmap not in maps or kind not in NUMERIC_TYPES):
             ld.fail(f"[{where}] map {fmap!r} is not a [maps] table or the field is not a number")
         fields.append(Field(name, address, kind, size, bit, charset, fmap))
     return tuple(fields)

@@ -72,7 +72,7 @@ def render(
         if fmt == "map" and isinstance(value, int):
             out.append(names[name].get(value, str(value)))
         elif fmt == "hex" and isinstance(value, int):
-            out.append(f"0x{value:02X}")
+            out.append(f"-0x{-value:02X}" if value < 0 else f"0x{value:02X}")
         else:
             out.append(str(value))
     return "".join(out)
