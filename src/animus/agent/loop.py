@@ -76,7 +76,7 @@ class Agent:
         self.stop_requested: str | None = None
         self.carried_notices: list[str] = []  # notices for the next observation, handed over at a best-of-N fork
         self.offered = tools.offered_tools(rig.config.tools, rig.profile)
-        self.system = prompts.system_prompt(rig.profile.name, self.offered)
+        self.system = prompts.system_prompt(rig.profile.name, self.offered, rig.profile.prompt)
         self.tool_specs = tools.tool_specs(rig.config.tools, rig.profile)
         self.channels = rig.config.channels
         self._pad = Pad(rig.gb, rig.profile, self.p.explored)  # each step's own, made when it observes

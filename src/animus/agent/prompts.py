@@ -75,14 +75,21 @@ another one through warps you have taken: use it for every walk longer than a fe
 
 NO_NOTES_PROMPT = "\nThis run offers no note or forget tool: your memory is the summary of earlier play."
 
+GAME_PROMPT = "\n\nAbout {game}, from its profile:\n{text}"
 
-def system_prompt(game: str, offered: tuple[str, ...] = ("press_buttons", "wait", "note", "forget")) -> str:
-    """The system prompt of a run on `game` that offers the tools `offered` (`tools.offered_tools`)."""
+
+def system_prompt(
+    game: str, offered: tuple[str, ...] = ("press_buttons", "wait", "note", "forget"), about: str = ""
+) -> str:
+    """The system prompt of a run on `game` that offers the tools `offered` (`tools.offered_tools`), with the
+    profile's `[prompt]` text `about` the game added last."""
     text = SYSTEM_PROMPT.format(game=game)
     if "navigate_to" in offered:
         text += NAVIGATE_PROMPT
     if "note" not in offered:
         text += NO_NOTES_PROMPT
+    if about:
+        text += GAME_PROMPT.format(game=game, text=about)
     return text
 
 
@@ -126,6 +133,7 @@ TEMPLATES = {
     "system": SYSTEM_PROMPT,
     "navigate": NAVIGATE_PROMPT,
     "no_notes": NO_NOTES_PROMPT,
+    "game": GAME_PROMPT,
     "observation": OBSERVATION,
     "progress": PROGRESS,
     "no_tool": NO_TOOL_NOTICE,

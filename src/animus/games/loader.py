@@ -25,7 +25,9 @@ _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
 _TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults", "world", "map",
-           "collision", "sprites"}  # fmt: skip
+           "collision", "sprites", "prompt"}  # fmt: skip
+PROMPT_KEYS = ("goal", "controls", "notes")  # `[prompt]`, in the order the system prompt shows them
+MAX_PROMPT = 4000  # characters of one [prompt] text: a profile adds to the system prompt, it does not replace it
 DOCS = "see docs/profiles.md"
 
 
@@ -165,6 +167,7 @@ def parse_profile(source: str, path: str) -> Profile:
         classes = data.get("tiles", {}).get("classes", {}) if isinstance(data.get("tiles"), dict) else {}
         collision = spatial_loader.collision(ld, data["collision"], fields, classes)
     sprites = spatial_loader.sprites(ld, data["sprites"]) if "sprites" in data else None
+    prompt = _prompt(ld, data["prompt"]) if "prompt" in data else ""
     if (collision or sprites or "map" in data) and (position is None or len(position) < 3 or SCREEN in position[:3]):
         ld.fail(
             "[map], [collision] and [sprites] need a map position",
@@ -189,6 +192,7 @@ def parse_profile(source: str, path: str) -> Profile:
         map_names=names_of_map,
         collision=collision,
         sprites=sprites,
+        prompt=prompt,
         source=source,
         content_hash=hashlib.sha256(source.encode()).hexdigest(),
         path=path,
@@ -316,6 +320,21 @@ def _dialog(ld: _Loader, table: Any) -> Dialog:
         ld.fail("[dialog] rows or markers reach past 0xFFFF")
     hint = ld.get(table, "hint", "dialog", str, "")
     return Dialog(address, stride, tuple(rows), column, width, charset, tuple(tuple(m) for m in markers), hint)
+
+
+def _prompt(ld: _Loader, table: Any) -> str:
+    """`[prompt]`: the game's goal, controls and notes, as the text the system prompt adds ("" when empty)."""
+    if not isinstance(table, dict):
+        ld.fail("[prompt] must be a table", 'write [prompt] with goal = "..." and controls = "..."')
+    ld.keys(table, "prompt", set(PROMPT_KEYS))
+    lines = []
+    for key in PROMPT_KEYS:
+        text = ld.get(table, key, "prompt", str, "").strip()
+        if len(text) > MAX_PROMPT:
+            ld.fail(f"[prompt] {key} is {len(text)} characters", f"keep it under {MAX_PROMPT}")
+        if text:
+            lines.append(f"{key.capitalize()}: {text}")
+    return "\n".join(lines)
 
 
 def _world(ld: _Loader, table: Any, fields: tuple[Field, ...], numeric: set[str]) -> WorldSetting:

@@ -80,6 +80,7 @@ class Profile:
         map_names: MapNames | None = None,
         collision: Collision | None = None,
         sprites: Sprites | None = None,
+        prompt: str = "",
     ) -> None:
         self.id = id
         self.name = name
@@ -100,6 +101,7 @@ class Profile:
         self.map_names = map_names or MapNames()
         self.collision = collision
         self.sprites = sprites
+        self.prompt = prompt  # `[prompt]`: what the system prompt adds about this game ("" for none)
         self._checks = milestones
         self._template = template
         self._sections = sections

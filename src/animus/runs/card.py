@@ -129,6 +129,7 @@ class Card:
     profile_sha256: str
     model: ModelSettings
     prompts_sha256: str  # of the prompt templates the run recorded (`prompts_hash`)
+    game_prompt: str = ""  # what the profile's [prompt] added to the system prompt ("" for none; older cards: "")
     notes: tuple[OperatorNote, ...] = ()
     resumes: tuple[Resume, ...] = ()
     budget_changes: tuple[BudgetChange, ...] = ()
@@ -176,6 +177,7 @@ class Card:
             "profile": {"id": self.profile_id, "sha256": self.profile_sha256},
             "model": _fields(self.model),
             "prompts_sha256": self.prompts_sha256,
+            "game_prompt": self.game_prompt,
             "short": self.short,
             "interventions": {
                 "notes": [_fields(n) for n in self.notes],
@@ -197,6 +199,7 @@ class Card:
                 profile_sha256=str(data["profile"]["sha256"]),
                 model=ModelSettings(**data["model"]),
                 prompts_sha256=str(data["prompts_sha256"]),
+                game_prompt=str(data.get("game_prompt", "")),
                 notes=tuple(OperatorNote(**n) for n in done["notes"]),
                 resumes=tuple(Resume(**r) for r in done["resumes"]),
                 budget_changes=tuple(BudgetChange(**b) for b in done["budget_changes"]),
@@ -230,7 +233,8 @@ class Card:
             f"model     {m.name} · max_tokens {m.max_tokens} · temperature {temperature} · thinking {thinking}",
             f"          screen images {images}",
             f"memory    {'on' if m.memory else 'off'} · context {m.context_tokens} tokens · branches {m.branches}",
-            f"prompts   sha256 {self.prompts_sha256}",
+            f"prompts   sha256 {self.prompts_sha256}"
+            + (f" · the profile adds: {' / '.join(self.game_prompt.splitlines())}" if self.game_prompt else ""),
             f"interventions {self.interventions}",
         ]
         events: list[tuple[int, float, str]] = []
@@ -306,6 +310,7 @@ def build_card(meta: RunMeta, profile: Profile, events: Iterable[MemoryEvent] = 
         profile_sha256=meta.profile_hash,
         model=ModelSettings.of(config),
         prompts_sha256=prompts_hash(dict(meta.prompts)),
+        game_prompt=profile.prompt,
         notes=notes,
         resumes=tuple(resumes),
         budget_changes=tuple(changes),
