@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from animus.errors import ProfileError
 from animus.games.expr import Evaluator
 from animus.games.fields import Field
 from animus.games.screen import Dialog, Memory, Tiles, screen_hash, visible_tiles
@@ -164,6 +165,14 @@ class Profile:
         for field, (span, offset) in zip(self._spot_fields, self._spot_slots, strict=True):
             values[field.name] = field.decode(chunks[span][offset : offset + field.size])
         return self.spot(values)
+
+    def stored_spot(self, state: str) -> Spot | None:
+        """The `Spot` of a step's stored state (`GameState.to_json`); None off the map, for a damaged state or
+        one that another profile wrote (a field this one reads is missing)."""
+        try:
+            return self.spot(dict(GameState.from_json(state).values))
+        except (ProfileError, KeyError):
+            return None
 
     def spot(self, values: Mapping[str, Value]) -> Spot | None:
         """The `Spot` of field `values` (see `locate`)."""

@@ -20,7 +20,6 @@ Contracts:
 
 from __future__ import annotations
 
-import io
 import math
 import sqlite3
 from collections import Counter
@@ -29,18 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from animus.errors import AnimusError, BadInputError, RunError
-from animus.games import GameState, Profile, load_profile
-from animus.games.spatial import WALL, WARP, Spot
+from animus.errors import BadInputError, RunError
+from animus.games import Profile, load_profile
+from animus.games.spatial import Spot
+from animus.inspect.chart_plot import figure, save_figure
 from animus.inspect.output import check_writable, write_output
 from animus.runs.reader import RunReader
-from animus.spatial.explored import Area, ExploredMap, MapDelta, MapId
+from animus.spatial.explored import Area, ExploredMap, MapDelta, MapId, map_order
 from animus.spatial.minimap import LABELS  # warps are numbered as the minimap numbers them
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 PROFILE_FILE = "profile.toml"  # beside run.db: the exact profile the run played with (written by the runner)
 FORMATS = (".png", ".svg")
@@ -85,11 +84,15 @@ def read_explored(run_dirs: Sequence[Path]) -> tuple[Explored, Profile]:
 def explored_image(run_dirs: Sequence[Path], title: str | None, fmt: str) -> bytes:
     """The explored map of `run_dirs` after their last step as `fmt` ("png" or "svg") bytes, for
     `animus chart --kind map`; the same refusals as `draw_explored`."""
-    data, profile = read_explored(run_dirs)
+    return _image(*read_explored(run_dirs), len(run_dirs), title, fmt)[0]
+
+
+def _image(data: Explored, profile: Profile, runs: int, title: str | None, fmt: str) -> tuple[bytes, int]:
+    """The drawing of the most visited maps (at most `MAX_MAPS`), and how many maps it draws."""
     keys = sorted(data.visits, key=lambda k: -sum(data.visits[k].values()))[:MAX_MAPS]
-    keys.sort(key=_order)
-    heading = title if title is not None else f"Explored map · {profile.name} · {len(run_dirs)} run(s)"
-    return _draw(data, keys, heading, fmt)
+    keys.sort(key=map_order)
+    heading = title if title is not None else f"Explored map · {profile.name} · {runs} run(s)"
+    return _draw(data, keys, heading, fmt), len(keys)
 
 
 def draw_explored(run_dirs: Sequence[Path], out: Path, title: str | None = None) -> str:
@@ -101,18 +104,15 @@ def draw_explored(run_dirs: Sequence[Path], out: Path, title: str | None = None)
         raise BadInputError(f"cannot draw an explored map to {out}: the file must end in {' or '.join(FORMATS)}.")
     check_writable(out, "the chart")
     data, profile = read_explored(run_dirs)
-    keys = sorted(data.visits, key=lambda k: -sum(data.visits[k].values()))[:MAX_MAPS]
-    keys.sort(key=_order)
-    heading = title if title is not None else f"Explored map · {profile.name} · {len(run_dirs)} run(s)"
-    image = _draw(data, keys, heading, fmt[1:])
+    image, drawn = _image(data, profile, len(run_dirs), title, fmt[1:])
     write_output(out, image, "the chart")
     areas = data.explored.areas
     cells = sum(len(areas[k].cells()) for k in areas)
     warps = sum(len(areas[k].warps) for k in areas)
-    left = len(data.visits) - len(keys)
+    left = len(data.visits) - drawn
     more = f" ({left} more maps not drawn)" if left > 0 else ""
     return (
-        f"wrote {out} ({fmt[1:]}, {len(image):,} bytes): {len(run_dirs)} run(s), {len(keys)} maps{more}, "
+        f"wrote {out} ({fmt[1:]}, {len(image):,} bytes): {len(run_dirs)} run(s), {drawn} maps{more}, "
         f"{cells:,} known cells, {warps} warps"
     )
 
@@ -143,7 +143,7 @@ def _fold_run(run_dir: Path, profile: Profile, out: Explored) -> None:
                     out.explored.apply(MapDelta.from_json(row.map_delta))
                 except (ValueError, TypeError, KeyError) as exc:
                     raise RunError(f"run {run_dir} has a damaged map delta at step {row.step} ({exc}).") from None
-                spot = _spot(profile, row.state)
+                spot = profile.stored_spot(row.state)
                 if spot is not None:
                     out.explored.stand(spot)  # what a store without deltas knows; nothing new in one with them
                     out.visits.setdefault(spot.map, Counter())[spot.cell] += 1
@@ -155,17 +155,6 @@ def _fold_run(run_dir: Path, profile: Profile, out: Explored) -> None:
         out.ends.append(last)
 
 
-def _spot(profile: Profile, state: str) -> Spot | None:
-    try:
-        return profile.spot(dict(GameState.from_json(state).values))
-    except (AnimusError, KeyError):  # a damaged state, or one another profile wrote: not on the map
-        return None
-
-
-def _order(key: MapId) -> tuple[int, int, str]:
-    return (0, key, "") if isinstance(key, int) else (1, 0, key)
-
-
 # -- drawing -------------------------------------------------------------------------------------------------------
 
 
@@ -173,34 +162,19 @@ def cell_code(area: Area, cell: tuple[int, int]) -> int:
     """What a cell is drawn as (one of the cell codes)."""
     if cell in area.warps:
         return WARP_CELL
-    if cell in area.visited:
-        return STOOD
-    kind = area.seen.get(cell)
-    if kind == WARP:
-        return WAY_OUT
-    walkable = area.walkable(cell)
-    if walkable is None and kind is not None:
-        walkable = kind != WALL
-    return UNKNOWN if walkable is None else OPEN_CELL if walkable else BLOCKED
+    return _CODES[area.classify(cell)]
 
 
-def _figure(width: float, height: float) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
+_CODES = {"visited": STOOD, "exit": WAY_OUT, "open": OPEN_CELL, "wall": BLOCKED, "unknown": UNKNOWN}
 
 
 def _draw(data: Explored, keys: Sequence[MapId], title: str, fmt: str) -> bytes:
-    import matplotlib
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)
-    fig = _figure(4.6 * cols, 0.6 + 4.6 * rows)
+    fig = figure(4.6 * cols, 0.6 + 4.6 * rows)
     fig.suptitle(title)
     top = max(max(c.values()) for c in data.visits.values())
     for i, key in enumerate(keys):
@@ -211,13 +185,7 @@ def _draw(data: Explored, keys: Sequence[MapId], title: str, fmt: str) -> bytes:
     handles.append(Line2D([], [], marker="*", color="#1f6feb", linestyle="none", markersize=10, label="a run's end"))
     handles.append(Patch(facecolor=HEAT[1], label="visits (log scale: darker, more)"))
     fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "animus"}):
-        if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-        else:
-            fig.savefig(buf, format="png", dpi=120)
-    return buf.getvalue()
+    return save_figure(fig, fmt)
 
 
 def _panel(ax: Axes, data: Explored, key: MapId, top: int) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def _figure(width: float, height: float) -> Figure:
+def figure(width: float, height: float) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,7 +35,7 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _save(fig: Figure, fmt: str) -> bytes:
+def save_figure(fig: Figure, fmt: str) -> bytes:
     import matplotlib
 
     buf = io.BytesIO()
@@ -53,7 +53,7 @@ def progress_png_svg(groups: Sequence[Group], profile: Profile, x: str, title: s
     runs = [run for g in groups for run in g.runs]
     labels = level_labels(profile)
     xmax = x_limit(runs, x)
-    fig = _figure(10.0, max(4.0, 1.6 + 0.32 * len(labels)))
+    fig = figure(10.0, max(4.0, 1.6 + 0.32 * len(labels)))
     ax = fig.add_subplot()
     for index, group in enumerate(groups):
         c = color(index)
@@ -87,4 +87,4 @@ def progress_png_svg(groups: Sequence[Group], profile: Profile, x: str, title: s
     ax.set_axisbelow(True)
     ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=True)
-    return _save(fig, fmt)
+    return save_figure(fig, fmt)

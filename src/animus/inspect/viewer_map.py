@@ -24,11 +24,11 @@ from typing import Any
 
 from animus.config import stored_config
 from animus.errors import AnimusError, RunError
-from animus.games import GameState, Profile, load_profile
+from animus.games import Profile, load_profile
 from animus.games.spatial import Spot
 from animus.runs.reader import RunReader
 from animus.spatial import minimap
-from animus.spatial.explored import Area, ExploredMap, MapDelta, MapId
+from animus.spatial.explored import Area, ExploredMap, MapDelta, MapId, map_order
 
 JSONDict = dict[str, Any]
 
@@ -132,16 +132,10 @@ class MapFolds:
         except (ValueError, TypeError, KeyError) as exc:
             raise RunError(f"run {self._run_dir} has a damaged map delta at step {step} ({exc}).") from None
         fold.step = step
-        spot = self._spot(state)
+        assert self._profile is not None
+        spot = self._profile.stored_spot(state)
         if spot is not None:
             fold.spot, fold.spot_step = spot, step
-
-    def _spot(self, state: str) -> Spot | None:
-        assert self._profile is not None
-        try:
-            return self._profile.spot(dict(GameState.from_json(state).values))
-        except (AnimusError, KeyError):  # a damaged state, or one of another profile: not on the map
-            return None
 
     def _checkpoint(self, fold: Fold) -> None:
         self._checkpoints[fold.step] = fold.copy()
@@ -220,7 +214,7 @@ _CELL_CHARS = {"visited": "v", "exit": "*", "open": ".", "wall": "#", "unknown":
 def warps_json(explored: ExploredMap, here: MapId | None) -> list[JSONDict]:
     """Every known warp: those of map `here` first (labelled 1-9, a-z as the minimap does), then by map."""
     out: list[JSONDict] = []
-    keys = sorted(explored.areas, key=lambda k: (k != here, *_order(k)))
+    keys = sorted(explored.areas, key=lambda k: (k != here, *map_order(k)))
     for key in keys:
         warps = sorted(explored.areas[key].warps.values(), key=lambda w: (w.cell[1], w.cell[0]))
         for i, w in enumerate(warps):
@@ -239,11 +233,6 @@ def warps_json(explored: ExploredMap, here: MapId | None) -> list[JSONDict]:
                 }
             )
     return out
-
-
-def _order(key: MapId) -> tuple[int, int, str]:
-    """Map ids in order: numbers by value, then names."""
-    return (0, key, "") if isinstance(key, int) else (1, 0, key)
 
 
 __all__ = ["CHECKPOINT_EVERY", "MAX_CHECKPOINTS", "Fold", "MapFolds", "copy_map", "grid_json", "map_json"]

@@ -208,4 +208,9 @@ class ExploredMap:
         return [w for key in self.areas for w in sorted(self.areas[key].warps.values(), key=lambda w: w.cell)]
 
 
-__all__ = ["DIRECTIONS", "OPEN", "WALL", "WARP", "Area", "ExploredMap", "MapDelta", "MapId", "Warp"]
+def map_order(key: MapId) -> tuple[int, int, str]:
+    """A sort key for map ids: numbers by value, then names."""
+    return (0, key, "") if isinstance(key, int) else (1, 0, key)
+
+
+__all__ = ["DIRECTIONS", "OPEN", "WALL", "WARP", "Area", "ExploredMap", "MapDelta", "MapId", "Warp", "map_order"]
