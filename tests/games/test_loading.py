@@ -31,8 +31,11 @@ def test_builtins_load_with_their_names_and_sources() -> None:
     assert [p.id for p in profiles] == ["animus-quest", "animus-quest-classic", "pokemon-red", "generic"]
     for profile in profiles:
         assert profile.path == f"builtin:{profile.id}"
-        assert profile.content_hash == hashlib.sha256(profile.source.encode()).hexdigest()
+        own = hashlib.sha256(profile.source.encode()).hexdigest()
+        # A profile's hash is its text's; one that includes data files hashes those too.
+        assert (profile.content_hash == own) is (not profile.included)
         assert load_profile(profile.id) is profile
+    assert [name for name, _ in builtin_profiles()[2].included] == ["pokemon-red-names.toml"]
 
 
 def test_a_profile_file_loads(tmp_path: Path) -> None:

@@ -66,13 +66,13 @@ def test_badges_money_party_and_map_names(red: Profile) -> None:
     assert "boulder_badge" in held and "cascade_badge" in held and "thunder_badge" not in held
     assert "visited_forest" in held
     assert state.position == (0x33, 9, 5)
-    assert "Map: VIRIDIAN FOREST (map id 51), x=9, y=5." in state.text
-    assert "Money: 12345." in state.text and "Badges byte: 0x03" in state.text and "Player: ASH." in state.text
-    assert "In a battle" not in state.text
-    memory.put(0xD35E, [0x7A])
+    assert "Map: VIRIDIAN FOREST (map id 51), x=9, y=5, facing down." in state.text
+    assert "Money: 12345." in state.text and "Badges byte: 0x03" in state.text and "Player: ASH," in state.text
+    assert "battle" not in state.text
+    memory.put(0xD35E, [0x0B])  # an unused map id: no name, the number is shown
     memory.put(0xD057, [2])
     text = red.read(memory).text
-    assert "Map: 122 (map id 122)" in text and "In a battle (trainer)." in text
+    assert "Map: 11 (map id 11)" in text and "In a trainer battle." in text
 
 
 def test_milestones_are_in_game_order_and_the_last_is_champion(red: Profile) -> None:

@@ -12,7 +12,7 @@ import operator
 import warnings
 from collections.abc import Callable, Collection, Mapping
 
-Env = Mapping[str, "int | str"]
+Env = Mapping[str, object]  # a field that is not a number (text, records) reads as 0
 Evaluator = Callable[[Env], int]
 
 MAX_LENGTH = 500

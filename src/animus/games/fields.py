@@ -35,8 +35,9 @@ def _gen1_charset() -> dict[int, str]:
     table.update({0xBB: "'d", 0xBC: "'l", 0xBD: "'s", 0xBE: "'t", 0xBF: "'v", 0xE4: "'r", 0xE5: "'m"})
     table.update({0xE0: "'", 0xE1: "PK", 0xE2: "MN", 0xE3: "-", 0xE6: "?", 0xE7: "!", 0xE8: "."})
     table.update({0xEF: "♂", 0xF1: "\u00d7", 0xF2: ".", 0xF3: "/", 0xF4: ",", 0xF5: "♀"})
-    # Box borders and the "more text" arrows are drawing, not text.
-    table.update({code: " " for code in (0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0xEC, 0xED, 0xEE)})
+    # Box borders and the "more text" arrows are drawing, not text; the menu cursor ▶ (0xED) says what is chosen.
+    table.update({code: " " for code in (0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0xEC, 0xEE)})
+    table[0xED] = "▶"
     return table
 
 
@@ -75,6 +76,7 @@ class Field:
     bit: int = 0
     charset: str = "ascii"
     map: str | None = None
+    mask: int | None = None  # whole-number types: only these bits count (Gen-1 PP keeps PP Ups in the top two)
 
     @property
     def numeric(self) -> bool:
@@ -84,11 +86,12 @@ class Field:
     def decode(self, raw: bytes) -> int | str:
         """The value of this field from its `size` bytes."""
         kind = self.type
-        if kind == "u8":  # the common case first
+        if kind == "u8" and self.mask is None:  # the common case first
             return raw[0]
         if kind in INTEGERS:
             _, order, signed = INTEGERS[kind]
-            return int.from_bytes(raw, order, signed=signed)  # type: ignore[arg-type]
+            value = int.from_bytes(raw, order, signed=signed)  # type: ignore[arg-type]
+            return value if self.mask is None else value & self.mask
         if kind == "bit":
             return (raw[0] >> self.bit) & 1
         if kind == "bcd":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import keyword
 import re
 import tomllib
 from typing import Any, NoReturn
@@ -11,21 +10,21 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from animus.errors import ProfileError
-from animus.games import spatial_loader
+from animus.games import fields_loader, includes, spatial_loader
 from animus.games.defaults import DEFAULTABLE, Defaults
 from animus.games.expr import FUNCTIONS, Evaluator, ExprError, compile_expr
-from animus.games.fields import CHARSETS, FIELD_TYPES, FIXED_SIZE, MAX_SIZE, NUMERIC_TYPES, Field
+from animus.games.fields import CHARSETS, Field
 from animus.games.profile import SCREEN, SCREENS_SEEN, SPECIALS, Profile, Section, WorldSetting
+from animus.games.records import Records
 from animus.games.screen import DEFAULT_LEGEND, HEIGHT, WIDTH, Dialog, Tiles
 from animus.games.spatial import MapNames
 from animus.games.state import Milestone
-from animus.games.template import Part, TemplateError, parse_template
+from animus.games.template import Part, Scope, TemplateError, parse_template
 
-_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _RESERVED = {SCREENS_SEEN, SCREEN, *SPECIALS, *FUNCTIONS}
 _TABLES = {"game", "fields", "maps", "milestone", "state", "position", "tiles", "dialog", "defaults", "world", "map",
-           "collision", "sprites", "prompt"}  # fmt: skip
+           "collision", "sprites", "prompt", "include"}  # fmt: skip
 PROMPT_KEYS = ("goal", "controls", "notes")  # `[prompt]`, in the order the system prompt shows them
 MAX_PROMPT = 4000  # characters of one [prompt] text: a profile adds to the system prompt, it does not replace it
 DOCS = "see docs/profiles.md"
@@ -90,11 +89,11 @@ class _Loader:
                 f"popcount(x) ({DOCS})",
             )
 
-    def template(self, text: Any, where: str, names: set[str], mapped: set[str]) -> list[Part]:
+    def template(self, text: Any, where: str, scope: Scope) -> tuple[Part, ...]:
         if not isinstance(text, str):
             self.fail(f"'template' in [{where}] must be a string")
         try:
-            return parse_template(text, names, mapped, SPECIALS)
+            return parse_template(text, scope, SPECIALS)
         except TemplateError as exc:
             self.fail(f"template in [{where}]: {exc}")
 
@@ -113,10 +112,13 @@ def parse_profile(source: str, path: str) -> Profile:
         line = re.search(r"line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else path
         raise ProfileError(f"{where}: invalid TOML ({exc}); fix the syntax (TOML 1.0).") from None
+    except RecursionError:  # tomllib recurses on nested arrays and inline tables
+        raise ProfileError(f"{path}: arrays or tables nest too deeply; a profile is a few flat tables.") from None
     ld.keys(data, "top level", _TABLES)
+    included = includes.resolve(data, path, ld.fail)
 
     game = ld.table(data, "game", "game")
-    ld.keys(game, "game", {"id", "name", "titles", "sha256"})
+    ld.keys(game, "game", {"id", "name", "titles", "sha256", "title_notice"})
     pid = ld.get(game, "id", "game", str)
     if not _ID.match(pid):
         ld.fail(f"game id {pid!r} must be lowercase letters, digits, '-' and '_'")
@@ -125,18 +127,27 @@ def parse_profile(source: str, path: str) -> Profile:
     for h in hashes:
         if not re.fullmatch(r"[0-9a-f]{64}", h):
             ld.fail(f"sha256 {h!r} in [game] is not 64 hex digits")
+    title_notice = " ".join(ld.get(game, "title_notice", "game", str, "").split())
+    if len(title_notice) > 500:
+        ld.fail(f"title_notice in [game] is {len(title_notice)} characters", "keep it under 500")
 
     maps = _maps(ld, ld.table(data, "maps", "maps", required=False))
-    fields = _fields(ld, ld.table(data, "fields", "fields", required=False), maps)
+    for item in included:
+        for name, table in _maps(ld, ld.table(item.data, "maps", "maps", required=False)).items():
+            if name in maps:
+                ld.fail(f"[maps.{name}] is defined twice (again in {item.name})", "keep one table of each name")
+            maps[name] = table
+    fields = fields_loader.fields(ld, ld.table(data, "fields", "fields", required=False), maps, _RESERVED)
     numeric = {f.name for f in fields if f.numeric}
-    names = {f.name for f in fields}
-    mapped = {f.name for f in fields if f.map is not None}
+    scalars = tuple(f for f in fields if isinstance(f, Field))  # arrays of records are for templates only
+    names = {f.name for f in scalars}
+    scope = _scope(fields, maps)
 
     milestones = _milestones(ld, data.get("milestone", []), numeric | {SCREENS_SEEN})
 
     state = ld.table(data, "state", "state")
     ld.keys(state, "state", {"template", "section"})
-    template = ld.template(ld.get(state, "template", "state", str), "state", names, mapped)
+    template = ld.template(ld.get(state, "template", "state", str), "state", scope)
     sections = []
     for i, sec in enumerate(ld.get(state, "section", "state", list, [])):
         where = f"state.section {i + 1}"
@@ -144,7 +155,7 @@ def parse_profile(source: str, path: str) -> Profile:
             ld.fail(f"[[{where}]] must be a table")
         ld.keys(sec, where, {"when", "template"})
         when = ld.expr(sec.get("when"), numeric, f"[[{where}]]")
-        sections.append(Section(when, ld.template(sec.get("template"), where, names, mapped)))
+        sections.append(Section(when, ld.template(sec.get("template"), where, scope)))
 
     position, overworld = None, None
     if "position" in data:
@@ -160,12 +171,12 @@ def parse_profile(source: str, path: str) -> Profile:
     tiles = _tiles(ld, data["tiles"], numeric) if "tiles" in data else None
     dialog = _dialog(ld, data["dialog"]) if "dialog" in data else None
     defaults = _defaults(ld, data["defaults"]) if "defaults" in data else {}
-    world = _world(ld, data["world"], fields, numeric) if "world" in data else None
-    names_of_map = spatial_loader.map_names(ld, data["map"], fields, maps) if "map" in data else MapNames()
+    world = _world(ld, data["world"], scalars, numeric) if "world" in data else None
+    names_of_map = spatial_loader.map_names(ld, data["map"], scalars, maps) if "map" in data else MapNames()
     collision = None
     if "collision" in data:
         classes = data.get("tiles", {}).get("classes", {}) if isinstance(data.get("tiles"), dict) else {}
-        collision = spatial_loader.collision(ld, data["collision"], fields, classes)
+        collision = spatial_loader.collision(ld, data["collision"], scalars, classes)
     sprites = spatial_loader.sprites(ld, data["sprites"]) if "sprites" in data else None
     prompt = _prompt(ld, data["prompt"]) if "prompt" in data else ""
     if (collision or sprites or "map" in data) and (position is None or len(position) < 3 or SCREEN in position[:3]):
@@ -178,6 +189,7 @@ def parse_profile(source: str, path: str) -> Profile:
         name=ld.get(game, "name", "game", str),
         titles=ld.str_list(game, "titles", "game"),
         sha256=hashes,
+        title_notice=title_notice,
         fields=fields,
         maps=maps,
         milestones=milestones,
@@ -194,7 +206,8 @@ def parse_profile(source: str, path: str) -> Profile:
         sprites=sprites,
         prompt=prompt,
         source=source,
-        content_hash=hashlib.sha256(source.encode()).hexdigest(),
+        content_hash=_content_hash(source, included),
+        included=tuple((item.name, item.source) for item in included),
         path=path,
     )
 
@@ -216,36 +229,23 @@ def _maps(ld: _Loader, table: dict[str, Any]) -> dict[str, dict[int, str]]:
     return maps
 
 
-def _fields(ld: _Loader, table: dict[str, Any], maps: dict[str, dict[int, str]]) -> tuple[Field, ...]:
-    fields = []
-    for name, spec in table.items():
-        where = f"fields.{name}"
-        if not _NAME.match(name) or keyword.iskeyword(name) or name in _RESERVED:
-            ld.fail(f"field name {name!r} is not allowed", "use lowercase letters, digits and '_', not a reserved word")
-        if not isinstance(spec, dict):
-            ld.fail(f"[{where}] must be a table")
-        ld.keys(spec, where, {"address", "type", "size", "bit", "charset", "map"})
-        kind = ld.get(spec, "type", where, str)
-        if kind not in FIELD_TYPES:
-            ld.fail(f"[{where}] has unknown type {kind!r}", f"use one of {', '.join(FIELD_TYPES)}")
-        if kind in FIXED_SIZE:
-            if "size" in spec:
-                ld.fail(f"[{where}] is {kind}, which has no 'size'", "remove it")
-            size = FIXED_SIZE[kind]
-        else:
-            size = ld.int_in(spec, "size", where, 1, MAX_SIZE[kind])
-        if "bit" in spec and kind != "bit":
-            ld.fail(f"[{where}] has 'bit' but its type is {kind}", "use type = \"bit\" or remove 'bit'")
-        bit = ld.int_in(spec, "bit", where, 0, 7) if kind == "bit" else 0
-        charset = ld.get(spec, "charset", where, str, "ascii")
-        if charset not in CHARSETS or ("charset" in spec and kind != "text"):
-            ld.fail(f"[{where}] charset {charset!r} is not allowed", 'text fields take "ascii" or "pokemon"')
-        address = ld.int_in(spec, "address", where, 0, 0x10000 - size)
-        fmap = ld.get(spec, "map", where, str, None)
-        if fmap is not None and (fmap not in maps or kind not in NUMERIC_TYPES):
-            ld.fail(f"[{where}] map {fmap!r} is not a [maps] table or the field is not a number")
-        fields.append(Field(name, address, kind, size, bit, charset, fmap))
-    return tuple(fields)
+def _scope(fields: tuple[Field | Records, ...], maps: dict[str, dict[int, str]]) -> Scope:
+    """What templates may name: the fields, their value tables, and each array of records with its own scope."""
+    return Scope(
+        names=frozenset(f.name for f in fields if not isinstance(f, Records)),
+        maps={f.name: maps[f.map] for f in fields if f.map is not None},
+        loops={f.name: _scope(tuple(m.field for m in f.members), maps) for f in fields if isinstance(f, Records)},
+    )
+
+
+def _content_hash(source: str, included: list[includes.Included]) -> str:
+    """The sha256 of the profile's text, and with includes, of each included file's name and text too."""
+    if not included:
+        return hashlib.sha256(source.encode()).hexdigest()
+    digest = hashlib.sha256(source.encode())
+    for item in included:
+        digest.update(f"\0{item.name}\0".encode() + item.source.encode())
+    return digest.hexdigest()
 
 
 def _milestones(ld: _Loader, items: Any, names: set[str]) -> tuple[tuple[Milestone, Evaluator], ...]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from animus.errors import ProfileError
 from animus.games.expr import Evaluator
 from animus.games.fields import Field
+from animus.games.records import Records
 from animus.games.screen import Dialog, Memory, Tiles, screen_hash, visible_tiles
 from animus.games.spatial import Collision, MapNames, Spot, Sprites
 from animus.games.state import GameState, Milestone, Value
-from animus.games.template import Part, render
+from animus.games.template import Part, Slot, mentions, render
 
 # Names a template or position may use that no field provides.
 SPECIALS = ("tilemap", "around", "screen")
@@ -51,7 +52,7 @@ class Section:
     """A part of the state text shown only while `when` holds."""
 
     when: Evaluator
-    parts: list[Part]
+    parts: tuple[Part, ...]
 
 
 class Profile:
@@ -64,10 +65,10 @@ class Profile:
         name: str,
         titles: tuple[str, ...],
         sha256: tuple[str, ...],
-        fields: tuple[Field, ...],
+        fields: tuple[Field | Records, ...],
         maps: Mapping[str, Mapping[int, str]],
         milestones: tuple[tuple[Milestone, Evaluator], ...],
-        template: list[Part],
+        template: tuple[Part, ...],
         sections: tuple[Section, ...],
         position: tuple[str, ...] | None,
         tiles: Tiles | None,
@@ -82,13 +83,18 @@ class Profile:
         collision: Collision | None = None,
         sprites: Sprites | None = None,
         prompt: str = "",
+        title_notice: str = "",
+        included: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.id = id
         self.name = name
         self.titles = titles
         self.sha256 = sha256
+        # What a ROM matched by its title alone, not by one of `sha256`, risks ("" when the title is enough).
+        self.title_notice = title_notice
         self.milestones = tuple(m for m, _ in milestones)
         self.source = source
+        self.included = included  # (file name, text) of each data file `include`d; `content_hash` covers them
         self.content_hash = content_hash
         self.path = path
         self.fields = fields
@@ -108,12 +114,15 @@ class Profile:
         self._sections = sections
         self._names = {f.name: maps[f.map] for f in fields if f.map is not None}
         self._spans, self._slots = _plan_reads(fields)
+        # Arrays of records are decoded after the plain fields, since their count may be one of those.
+        self._records = tuple(i for i, f in enumerate(fields) if isinstance(f, Records))
+        self._tiles_used = any(mentions(p, SPECIALS) for p in (template, *(s.parts for s in sections)))
         placed = position or ()
         self._map_fields = None if len(placed) < 3 or SCREEN in placed[:3] else (placed[0], placed[1], placed[2])
         # What `locate` reads, after every press: the number fields (the position, the overworld expression's,
         # the facing) and the map's name field, not the text and bytes fields a state text needs.
         spot_names = {f.name for f in fields if f.numeric} | {self.map_names.name} - {None}
-        self._spot_fields = tuple(f for f in fields if f.name in spot_names)
+        self._spot_fields = tuple(f for f in fields if f.name in spot_names and isinstance(f, Field))
         self._spot_spans, self._spot_slots = _plan_reads(self._spot_fields)
 
     @property
@@ -152,8 +161,13 @@ class Profile:
         chunks = [memory.read(start, length) for start, length in self._spans]
         values: dict[str, Value] = {}
         for field, (span, offset) in zip(self.fields, self._slots, strict=True):
-            values[field.name] = field.decode(chunks[span][offset : offset + field.size])
-        return values
+            if not isinstance(field, Records):
+                values[field.name] = field.decode(chunks[span][offset : offset + field.size])
+        for index in self._records:
+            field, (span, offset) = self.fields[index], self._slots[index]
+            assert isinstance(field, Records)
+            values[field.name] = field.decode(chunks[span][offset : offset + field.size], values)
+        return {f.name: values[f.name] for f in self.fields} if self._records else values
 
     def locate(self, memory: Memory) -> Spot | None:
         """Where the player stands on the map, or None: off the map (`[position] overworld` does not hold), or a
@@ -179,13 +193,13 @@ class Profile:
         if self.map_fields is None or (self.overworld is not None and not self.overworld(values)):
             return None
         key, x, y = (values[n] for n in self.map_fields)
-        if not isinstance(x, int) or not isinstance(y, int):
+        if not isinstance(x, int) or not isinstance(y, int) or isinstance(key, tuple):
             return None
         names = self.map_names
         name = ""
         if names.name is not None:
             value = values[names.name]
-            name = self._names[names.name].get(value, "") if isinstance(value, int) else value
+            name = self._names[names.name].get(value, "") if isinstance(value, int) else str(value)
         elif self.map_fields[0] in self._names and isinstance(key, int):
             name = self._names[self.map_fields[0]].get(key, "")
         facing = None
@@ -205,17 +219,17 @@ class Profile:
     def _text(self, values: dict[str, Value], tiles: bytes, dialog: str, screen: str, hide: frozenset[str]) -> str:
         chosen = [self._template] + [s.parts for s in self._sections if s.when(values)]
         if "state" in hide:  # only the placeholders drawn from the screen are left (when their channel is on)
-            chosen = [[p for p in parts if isinstance(p, tuple) and p[0] in SPECIALS] for parts in chosen]
+            chosen = [tuple(p for p in parts if isinstance(p, Slot) and p.name in SPECIALS) for parts in chosen]
         specials: dict[str, str] = {}
         if "text_map" in hide:
             specials = dict.fromkeys(SPECIALS, "")
-        elif self.tiles is not None and any(isinstance(p, tuple) and p[0] in SPECIALS for ps in chosen for p in ps):
+        elif self.tiles is not None and self._tiles_used:
             player = self._player(values)
             specials = {"tilemap": self.tiles.render(tiles, player), "around": self.tiles.around(tiles, player)}
         else:
             specials = dict.fromkeys(SPECIALS, "")
         specials["screen"] = screen
-        lines = [render(parts, values, self._names, specials).strip("\n") for parts in chosen]
+        lines = [render(parts, values, specials).strip("\n") for parts in chosen]
         text = "\n".join(line for line in lines if line)
         if dialog and self.dialog is not None and "dialog" not in hide:
             shown = "\n".join(f"  | {line}" for line in dialog.splitlines())
@@ -229,7 +243,7 @@ class Profile:
         return (x, y) if isinstance(x, int) and isinstance(y, int) else None
 
 
-def _plan_reads(fields: tuple[Field, ...]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def _plan_reads(fields: tuple[Field | Records, ...]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Merge nearby fields into few reads: the (start, length) spans and, per field, (span index, offset)."""
     spans: list[tuple[int, int]] = []
     for field in sorted(fields, key=lambda f: f.address):

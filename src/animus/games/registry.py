@@ -51,7 +51,8 @@ def choose_profile(title: str, sha256: str, requested: str | None = None) -> tup
     """The profile for a ROM, and a notice when Animus fell back to the generic one.
 
     `requested` (a name or path, e.g. from --game) wins. Otherwise a built-in that lists the ROM's sha256, then
-    one that lists its cartridge title (case and surrounding spaces ignored), else the generic profile.
+    one that lists its cartridge title (case and surrounding spaces ignored), else the generic profile. A title
+    match gets a notice when the profile says what a title alone risks (`[game] title_notice`).
     """
     if requested:
         return load_profile(requested), None
@@ -62,7 +63,13 @@ def choose_profile(title: str, sha256: str, requested: str | None = None) -> tup
     key = title.strip().upper()
     for profile in profiles:
         if key and key in (t.strip().upper() for t in profile.titles):
-            return profile, None
+            if not profile.title_notice:
+                return profile, None
+            return profile, (
+                f"the ROM {title.strip()!r} matches the profile {profile.id!r} by its title only (its sha256 "
+                f"{sha256[:12]}... is not one the profile knows): {profile.title_notice} If this is the game the "
+                f"profile is for, pass --game {profile.id} to say so."
+            )
     notice = (
         f"no built-in profile knows the ROM {title.strip() or '(untitled)'!r} (sha256 {sha256[:12]}...): using the "
         "generic profile, which only counts distinct screens. Pick a profile with --game NAME "

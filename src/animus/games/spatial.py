@@ -67,7 +67,7 @@ class Collision:
     buffer: int | None = None  # a 20-column screen buffer in memory to read tiles from, instead of the screen
     size: Cell | None = None  # with `fixed`: the map's columns and rows (the rest of the screen is no map)
 
-    def walkable_ids(self, memory: Memory, values: Mapping[str, int | str]) -> frozenset[int]:
+    def walkable_ids(self, memory: Memory, values: Mapping[str, object]) -> frozenset[int]:
         """The walkable tile ids now: from the pointer or the tileset when the profile uses one."""
         if self.pointer is not None:
             low, high = memory.read(self.pointer, 2)
@@ -85,7 +85,7 @@ class Collision:
             return memory.read(self.buffer, WIDTH * HEIGHT)
         return visible_tiles(memory)
 
-    def sight(self, memory: Memory, values: Mapping[str, int | str], player: Cell) -> dict[Cell, str]:
+    def sight(self, memory: Memory, values: Mapping[str, object], player: Cell) -> dict[Cell, str]:
         """Every map cell on screen with what it is (OPEN, WALL or WARP), the player's own cell left out."""
         tiles = self.screen(memory)
         walkable = self.walkable_ids(memory, values)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from animus.errors import ProfileError
 
-Value = int | str
+# A field's value: a number, a text, or for an array of records (`animus.games.records`) the records read, each a
+# tuple of (sub-field, value) pairs in profile order.
+Value: TypeAlias = "int | str | tuple[Record, ...]"
+Record: TypeAlias = "tuple[tuple[str, Value], ...]"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class GameState:
     def to_json(self) -> str:
         """Compact JSON with a stable key and field order; `from_json` gives back an equal state."""
         data = {
-            "values": [[k, v] for k, v in self.values],
+            "values": [[k, v] for k, v in self.values],  # records (tuples) become JSON lists
             "text": self.text,
             "position": None if self.position is None else list(self.position),
             "screen": self.screen,
@@ -74,9 +77,11 @@ class GameState:
         return state
 
 
-def _value(v: object) -> Value:
+def _value(v: object, depth: int = 0) -> Value:
+    if isinstance(v, list) and depth < 4:  # an array of records, stored as lists of [name, value] pairs
+        return tuple(tuple((str(k), _value(x, depth + 1)) for k, x in record) for record in v)
     if isinstance(v, bool) or not isinstance(v, int | str):
-        raise TypeError(f"{v!r} is not an int or a str")
+        raise TypeError(f"{v!r} is not an int, a str or a list of records")
     return v
 
 

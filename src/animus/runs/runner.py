@@ -126,7 +126,7 @@ def start_run(
         gb.close()
         raise
     try:
-        _write_profile(run_dir, profile.source)
+        _write_profile(run_dir, profile)
         now = time.time()
         store.write_meta(
             RunMeta(
@@ -303,9 +303,12 @@ def _record_end(store: RunStore, status: RunStatus, reason: str) -> bool:
     return True
 
 
-def _write_profile(run_dir: Path, source: str) -> None:
+def _write_profile(run_dir: Path, profile: Profile) -> None:
+    """The profile's text as profile.toml, and the data files it includes beside it: the run reads on its own."""
     try:
-        (run_dir / PROFILE_FILE).write_text(source, encoding="utf-8")
+        for name, text in profile.included:
+            (run_dir / name).write_text(text, encoding="utf-8")
+        (run_dir / PROFILE_FILE).write_text(profile.source, encoding="utf-8")
     except OSError as exc:  # a full disk or a file size limit, in the run directory just created
         raise health.failure(run_dir, exc) from None
 
