@@ -39,14 +39,14 @@ class Included:
 def resolve(data: dict[str, Any], path: str, fail: Fail) -> list[Included]:
     """Every file `data` (the profile at `path`) includes, depth first, each checked and read once."""
     out: list[Included] = []
-    _walk(data, path, [path], out, fail)
+    _walk(data, path, [_short(path)], out, fail)
     return out
 
 
 def _walk(data: dict[str, Any], path: str, chain: list[str], out: list[Included], fail: Fail) -> None:
     names = data.get("include", [])
     if not isinstance(names, list) or any(not isinstance(n, str) for n in names):
-        fail(f"'include' in {_short(path)} must be a list of file names", 'write include = ["names.toml"]')
+        fail(f"'include' in {chain[-1]} must be a list of file names", 'write include = ["names.toml"]')
     for name in names:
         if not _PLAIN.match(name):
             fail(
@@ -56,9 +56,9 @@ def _walk(data: dict[str, Any], path: str, chain: list[str], out: list[Included]
         if name == RESERVED:
             fail(f"include {name!r} has the name a run gives its profile", "rename the data file")
         if name in chain or any(item.name == name for item in out):
-            fail(f"include {name!r} is included twice ({' -> '.join(map(_short, [*chain, name]))})", "include once")
+            fail(f"include {name!r} is included twice ({' -> '.join([*chain, name])})", "include each file once")
         if len(chain) > MAX_DEPTH:
-            fail(f"includes nest deeper than {MAX_DEPTH} ({' -> '.join(map(_short, [*chain, name]))})", "flatten them")
+            fail(f"includes nest deeper than {MAX_DEPTH} ({' -> '.join([*chain, name])})", "flatten them")
         if len(out) >= MAX_INCLUDES:
             fail(f"more than {MAX_INCLUDES} included files", "merge the tables into fewer files")
         source = _read(path, name, fail)
@@ -106,4 +106,8 @@ def _sibling(path: str, name: str) -> str:
 
 
 def _short(path: str) -> str:
-    return path.removeprefix(BUILTIN) if path.startswith(BUILTIN) else Path(path).name
+    """The file name of the profile or data file at `path` (all of a profile's includes share its folder)."""
+    if not path.startswith(BUILTIN):
+        return Path(path).name
+    name = path.removeprefix(BUILTIN)  # a built-in profile's id, or an included file's name
+    return name if name.endswith(".toml") else f"{name}.toml"
