@@ -29,10 +29,15 @@ from animus.cli_options import RUNS_DIR, notice
 )
 @click.option(
     "--kind",
-    type=click.Choice(["progress", "map"]),
+    type=click.Choice(["progress", "map", "survival"]),
     default="progress",
     show_default=True,
-    help="progress: milestones by x; map: positions visited on each map.",
+    help="progress: milestones by x; map: positions visited on each map; survival: runs yet to reach --milestone.",
+)
+@click.option(
+    "--milestone",
+    metavar="ID",
+    help="With --kind survival: the milestone's id (default: the final one); censored runs are ticked.",
 )
 @click.option("--title", type=str, help="Chart title (default: the game and the axis).")
 @click.option(
@@ -42,16 +47,28 @@ from animus.cli_options import RUNS_DIR, notice
 )
 @RUNS_DIR
 def chart(
-    targets: tuple[str, ...], out: Path, x: str, kind: str, title: str | None, allow_mixed: bool, runs_dir: Path
+    targets: tuple[str, ...],
+    out: Path,
+    x: str,
+    kind: str,
+    milestone: str | None,
+    title: str | None,
+    allow_mixed: bool,
+    runs_dir: Path,
 ) -> None:
     """Chart runs' progress: milestones by actions (or tokens, cost, hours), one line per label.
+
+    --kind survival --milestone ID: per label, the share of runs that have not reached ID yet (Kaplan-Meier: a run
+    that stopped before it counts up to where it stopped), with the median and its 95% interval in the legend.
 
     With no RUN or DIR, charts every run under the runs dir. Runs whose models could see or do different things
     (their harness cards differ: `animus show RUN --card`) are refused unless --allow-mixed.
     """
     from animus.inspect.charts import render_chart
 
-    summary = render_chart(list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title, allow_mixed=allow_mixed)
+    summary = render_chart(
+        list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title, allow_mixed=allow_mixed, milestone=milestone
+    )
     for warning in summary.warnings:
         notice(warning)
     click.echo(summary.describe())

@@ -141,7 +141,7 @@ def _finish(fleet_: Fleet) -> None:
     from animus.fleet.report import format_summary, summarize
 
     summary = summarize([(st.run.label, fleet_.runs_dir / st.run.name) for st in fleet_.states])
-    fleet_.write_record(summary)
+    fleet_.write_record(summary.to_json())
     for line in format_summary(summary):
         click.echo(line)
     for st in fleet_.states:

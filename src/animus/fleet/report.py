@@ -1,27 +1,61 @@
-"""The fleet's summary by label: median actions to each milestone, and the finish rate.
+"""The fleet's summary by label: the time to each milestone in actions, with survival statistics, and the finish
+rate.
 
 Contracts:
 - Milestones are the profile's, in its order, as the runs stored it (`profile.toml` beside each run.db, read by
   `animus.inspect.chart_data.read_run`); the first readable run's profile names them.
-- For each label and milestone: the median of the actions at which the label's runs first reached it, over the
-  runs that reached it, and how many did, out of all the label's planned runs (a run that never started reached
-  nothing). The finish rate is the share of the label's runs that reached the final milestone.
-- Reads run stores only; a run that cannot be read counts as one that reached nothing.
+- For each label and milestone (`animus.stats.milestones`): the Kaplan-Meier median of the actions to it, where a
+  run that stopped before it counts as censored where it stopped (so a label whose runs mostly stopped early is
+  not summarized by its few lucky runs), its 95% percentile-bootstrap interval (2000 resamples, seed 0), and how
+  many runs reached it out of all the label's planned runs; per milestone, the log-rank p-value between labels.
+  The median is undefined (None, printed —) when the curve never falls to one half. The finish rate is the
+  share of the label's runs that reached the final milestone.
+- Reads run stores only; a run that cannot be read (not started, or being created) reached nothing: it counts in
+  the label's runs, and the estimates cover the label's readable runs.
+- `FleetSummary.to_json` is what fleet.json keeps: `milestones` and `labels` (per label and milestone `id`,
+  `median_actions`: the Kaplan-Meier median, `reached`), and `survival` (`MilestoneTable.to_json`: the intervals,
+  the totals and the log-rank tests).
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from animus.errors import AnimusError
 
+if TYPE_CHECKING:
+    from animus.stats.milestones import MilestoneTable
 
-def summarize(runs: Sequence[tuple[str, Path]]) -> dict[str, Any]:
-    """The summary of (label, run dir) pairs, labels in first-seen order, as JSON-ready data."""
-    from animus.inspect.chart_data import RunSeries, read_run
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """The summary by label; `table` is None when no run has a readable store yet."""
+
+    table: MilestoneTable | None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.table is None:
+            return {"milestones": [], "labels": []}
+        t = self.table
+        labels = [
+            {"label": col.label, "runs": col.runs, "finished": col.finished, "finish_rate": col.finish_rate,
+             "milestones": [
+                 {"id": mid, "median_actions": c.estimate.median if c.estimate else None, "reached": c.reached}
+                 for (mid, _), c in zip(t.milestones, col.cells, strict=True)
+             ]}
+            for col in t.columns
+        ]  # fmt: skip
+        milestones = [{"id": mid, "label": label} for mid, label in t.milestones]
+        return {"milestones": milestones, "labels": labels, "survival": t.to_json()}
+
+
+def summarize(runs: Sequence[tuple[str, Path]]) -> FleetSummary:
+    """The summary of (label, run dir) pairs, labels in first-seen order."""
+    from animus.inspect.chart_data import RunSeries, align_profiles, read_run
+    from animus.stats.milestones import LabelRuns, milestone_table, milestones_of, run_times
 
     series: dict[Path, RunSeries] = {}
     for _, run_dir in runs:
@@ -30,47 +64,23 @@ def summarize(runs: Sequence[tuple[str, Path]]) -> dict[str, Any]:
         except AnimusError:  # not started, or being created: it reached nothing
             continue
     if not series:
-        return {"milestones": [], "labels": []}
-    profile = next(iter(series.values())).profile
-    ids = [m.id for m in profile.milestones]
+        return FleetSummary(None)
+    aligned, _ = align_profiles(list(series.values()))  # a fleet's runs share their game: no warning to give
+    series = dict(zip(series, aligned, strict=True))
     by_label: dict[str, list[Path]] = {}
     for label, run_dir in runs:
         by_label.setdefault(label, []).append(run_dir)
-    labels = []
-    for label, dirs in by_label.items():
-        per_milestone: list[dict[str, Any]] = []
-        for mid in ids:
-            actions = [r.row.actions for d in dirs if d in series for r in series[d].reached if r.row.id == mid]
-            median = statistics.median(actions) if actions else None
-            per_milestone.append({"id": mid, "median_actions": median, "reached": len(actions)})
-        finished = int(per_milestone[-1]["reached"]) if per_milestone else 0
-        labels.append(
-            {"label": label, "runs": len(dirs), "finished": finished, "finish_rate": finished / len(dirs),
-             "milestones": per_milestone}
-        )  # fmt: skip
-    return {"milestones": [{"id": m.id, "label": m.label} for m in profile.milestones], "labels": labels}
+    labels = [
+        LabelRuns(label, tuple(run_times(series[d], "actions") for d in dirs if d in series), len(dirs))
+        for label, dirs in by_label.items()
+    ]
+    return FleetSummary(milestone_table(labels, milestones_of(aligned[0].profile), "actions"))
 
 
-def format_summary(summary: dict[str, Any]) -> list[str]:
-    """The summary as a plain-text table: a row per milestone, a column per label, then the finish rate."""
-    if not summary["labels"]:
+def format_summary(summary: FleetSummary) -> list[str]:
+    """The summary as a plain-text table: a row per milestone (and one of intervals), a column per label, the
+    log-rank p-value when there are two labels or more, then the finish rate."""
+    if summary.table is None:
         return ["summary: no run has a readable store yet"]
-    header = ["milestone", *(f"{g['label']} (n={g['runs']})" for g in summary["labels"])]
-    rows = [header]
-    for i, milestone in enumerate(summary["milestones"]):
-        cells = [milestone["label"]]
-        for g in summary["labels"]:
-            m = g["milestones"][i]
-            value = "—" if m["median_actions"] is None else f"{m['median_actions']:,.0f}"
-            cells.append(f"{value} ({m['reached']}/{g['runs']})")
-        rows.append(cells)
-    rows.append(
-        ["finish rate", *(f"{g['finished']}/{g['runs']} ({100 * g['finish_rate']:.0f}%)" for g in summary["labels"])]
-    )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["summary by label: median actions to each milestone (runs that reached it / runs)"]
-    for r in rows:
-        lines.append(
-            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-        )
-    return [line.rstrip() for line in lines]
+    head = "summary by label: Kaplan-Meier median actions to each milestone (runs that reached it / runs)"
+    return [head, *summary.table.lines()]

@@ -3,15 +3,19 @@
     render_chart([Path("runs")], Path("chart.png"))                      # every run under ./runs
     render_chart([run_a, run_b], Path("chart.html"), x="tokens")         # one interactive, offline page
     render_chart([run_a], Path("where.png"), kind="map")                 # visits per (x, y) on each map
+    render_chart([Path("runs")], Path("s.svg"), kind="survival", milestone="got_badge")  # runs yet to reach it
 
 Contracts:
 - The format is the output's extension: .png and .svg (matplotlib, Agg backend, imported only when needed) or
   .html (one self-contained page under 1 MB for any realistic set of runs, no plotting library, works offline;
-  a map chart's page embeds its PNG). Anything else is a `BadInputError` naming the formats.
+  a map chart's page embeds its PNG, a survival chart's its SVG). Anything else is a `BadInputError` naming the
+  formats.
 - Every argument is checked and every run read before anything is written, and the file is written to a
   temporary name then renamed: a failure leaves no file and no partial file behind.
 - A progress chart reads each run's meta, milestone rows, profile.toml and last step only (see `chart_data`).
-  A map chart folds every step's map delta (see `chart_explored`).
+  A map chart folds every step's map delta (see `chart_explored`). A survival chart reads what a progress
+  chart does, and the totals of runs that stopped before the milestone on the tokens, cost and hours axes (see
+  `chart_survival`); `milestone` is for it alone (default: the profile's final milestone).
 - Runs are grouped by their meta `label`. Runs on different profiles are charted against the first run's
   profile, with a warning in `ChartSummary.warnings` (see `chart_data.align_profiles`).
 - Runs whose harness cards differ in a channel or a tool (`card.differences`: what their models could see or do)
@@ -35,7 +39,7 @@ from animus.runs.card import config_key, differences
 from animus.runs.catalog import DEFAULT_RUNS_DIR, find_runs, resolve_run
 
 FORMATS = (".png", ".svg", ".html")
-KINDS = ("progress", "map")
+KINDS = ("progress", "map", "survival")
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,13 @@ class ChartSummary:
     bytes: int
     warnings: tuple[str, ...] = field(default=())
     mixed: tuple[str, ...] = field(default=())  # the card switches the runs differ in (charted with allow_mixed)
+    milestone: str | None = None  # the survival chart's milestone id
 
     def describe(self) -> str:
         """One line for the CLI: where the chart is and what is in it."""
         groups = ", ".join(f"{label} ({n})" for label, n in self.groups)
         what = f"{self.milestones} milestones by {self.x}" if self.kind == "progress" else "map visits"
+        what = f"time to {self.milestone} by {self.x}" if self.kind == "survival" else what
         line = f"wrote {self.out} ({self.format}, {self.bytes:,} bytes): {self.runs} run(s), {what}; groups: {groups}"
         return line + (f"; their cards differ in {', '.join(self.mixed)}" if self.mixed else "")
 
@@ -106,10 +112,12 @@ def render_chart(
     runs_dir: Path = DEFAULT_RUNS_DIR,
     title: str | None = None,
     allow_mixed: bool = False,
+    milestone: str | None = None,
 ) -> ChartSummary:
     """Chart the runs `targets` name (see `collect_runs`) into `out`, whose extension picks the format.
 
-    `x` is the progress chart's axis (`actions`, `tokens`, `cost` or `hours`); `kind` is `progress` or `map`.
+    `x` is the progress and survival charts' axis (`actions`, `tokens`, `cost` or `hours`); `kind` is
+    `progress`, `map` or `survival` (of `milestone`, an id of the runs' profile; default its final milestone).
     Raises an `AnimusError` with one line and writes nothing on bad input: an unknown format, axis or kind, no
     runs, a run that cannot be read, a map chart of a profile without a map position, runs whose harness cards
     differ in a channel or a tool (unless `allow_mixed`: then the legend gives each group's card).
@@ -119,6 +127,8 @@ def render_chart(
         raise BadInputError(f"unknown x axis {x!r}: use one of {', '.join(X_AXES)}.")
     if kind not in KINDS:
         raise BadInputError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}.")
+    if milestone is not None and kind != "survival":
+        raise BadInputError(f"--milestone is for --kind survival, not {kind}: drop it, or add --kind survival.")
     paths = collect_runs(targets, runs_dir)
     originals = [read_run(p) for p in paths]
     mixed = differences([r.card for r in originals if r.card is not None])
@@ -137,6 +147,13 @@ def render_chart(
             from animus.inspect.chart_plot import progress_png_svg
 
             data = progress_png_svg(groups, profile, x, title, fmt)
+    elif kind == "survival":
+        from animus.inspect.chart_survival import milestone_index, survival_chart
+
+        milestone = milestone if milestone is not None else next((m.id for m in profile.milestones[::-1]), "")
+        label = profile.milestones[milestone_index(profile, milestone)].label
+        title = title or f"{profile.name}: {'actions spent' if x == 'spent' else x} to {label!r}"
+        data = survival_chart(groups, profile, x, milestone, title, fmt)
     else:
         from animus.inspect.chart_explored import explored_image
 
@@ -157,6 +174,7 @@ def render_chart(
         bytes=len(data),
         warnings=tuple(warnings),
         mixed=tuple(mixed),
+        milestone=milestone if kind == "survival" else None,
     )
 
 
