@@ -327,6 +327,21 @@ def load_config(
     return config_from_dict(data)
 
 
+def derive_config(
+    base: RunConfig, overrides: dict[str, Any] | None = None, sets: list[str] | tuple[str, ...] = ()
+) -> RunConfig:
+    """`base` with `overrides` (dotted keys; None values skipped) and then `sets` ("k=v") applied, as `load_config`
+    applies them to a file's settings. `ConfigError` as there."""
+    data: dict[str, Any] = base.model_dump(mode="json")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, key, value)
+    for item in sets:
+        key, value = parse_set(item)
+        _set_dotted(data, key, value)
+    return config_from_dict(data)
+
+
 def config_from_dict(data: dict[str, Any]) -> RunConfig:
     """Validate a plain mapping (e.g. a stored config) into a `RunConfig`."""
     try:

@@ -108,6 +108,16 @@ class Resume:
 
 
 @dataclass(frozen=True)
+class Fork:
+    """The run is a fork (`animus fork`): it continued run `parent` after its step `step`, possibly with another
+    model or settings (this card's are the fork's)."""
+
+    parent: str
+    step: int
+    at: float
+
+
+@dataclass(frozen=True)
 class BudgetChange:
     """A budget a resume changed (`key` is `budget.steps`, `budget.max_minutes`, ...), from `old` to `new`."""
 
@@ -133,6 +143,7 @@ class Card:
     notes: tuple[OperatorNote, ...] = ()
     resumes: tuple[Resume, ...] = ()
     budget_changes: tuple[BudgetChange, ...] = ()
+    fork: Fork | None = None  # older cards: None
     version: int = field(default=CARD_VERSION)
 
     def channel(self, name: str) -> bool:
@@ -165,7 +176,7 @@ class Card:
     @property
     def interventions(self) -> int:
         """How many interventions the run had: operator notes, resumes and budget changes."""
-        return len(self.notes) + len(self.resumes) + len(self.budget_changes)
+        return len(self.notes) + len(self.resumes) + len(self.budget_changes) + (self.fork is not None)
 
     def to_json(self) -> dict[str, Any]:
         """The card as plain JSON (`from_json` reads it back)."""
@@ -178,6 +189,7 @@ class Card:
             "model": _fields(self.model),
             "prompts_sha256": self.prompts_sha256,
             "game_prompt": self.game_prompt,
+            "fork": None if self.fork is None else _fields(self.fork),
             "short": self.short,
             "interventions": {
                 "notes": [_fields(n) for n in self.notes],
@@ -203,6 +215,7 @@ class Card:
                 notes=tuple(OperatorNote(**n) for n in done["notes"]),
                 resumes=tuple(Resume(**r) for r in done["resumes"]),
                 budget_changes=tuple(BudgetChange(**b) for b in done["budget_changes"]),
+                fork=Fork(**data["fork"]) if data.get("fork") else None,
                 version=int(data["version"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
@@ -245,6 +258,8 @@ class Card:
             events.append((r.step, r.at, f"resumed after step {r.step}"))
         for b in self.budget_changes:
             events.append((b.step, b.at, f"{b.key} {_number(b.old)} -> {_number(b.new)} (on resuming)"))
+        if self.fork is not None:
+            events.append((self.fork.step, self.fork.at, f"forked from {self.fork.parent}: played on as {m.name}"))
         lines += [f"  step {step:>6}  {text}" for step, _, text in sorted(events, key=lambda e: (e[0], e[1]))]
         return lines
 
@@ -294,7 +309,10 @@ def build_card(meta: RunMeta, profile: Profile, events: Iterable[MemoryEvent] = 
     resumes: list[Resume] = []
     changes: list[BudgetChange] = []
     before: dict[str, Any] = dict(config.budget.model_dump(mode="json"))  # the stored config's: the first session's
+    fork = None
     for session in meta.sessions:
+        if session.kind == "fork" and meta.parent:
+            fork = Fork(str(meta.parent.get("run", "")), session.step, session.started_at)
         if session.kind == "resume":
             resumes.append(Resume(session.step, session.started_at))
             for key in sorted(set(before) | set(session.budget)):
@@ -314,6 +332,7 @@ def build_card(meta: RunMeta, profile: Profile, events: Iterable[MemoryEvent] = 
         notes=notes,
         resumes=tuple(resumes),
         budget_changes=tuple(changes),
+        fork=fork,
     )
 
 

@@ -12,9 +12,10 @@ after runs had been recorded. A store written before them has neither key, and i
 with: a `done` run whose reason starts with "finished" was finished, one whose reason starts with "step budget"
 (time, token, cost) ran out of that budget. Those rules live here and nowhere else: no other code reads a reason.
 
-`sessions` (when the run was started and each time it was resumed, with the budget each session played with) and
-`card` (the harness card, `animus.runs.card`) were added later too. A store without them has no sessions recorded
-(its resumes and budget changes are unknown) and an empty card (`card.run_card` computes it from the store).
+`sessions` (when the run was started and each time it was resumed or forked, with the budget each session played
+with), `card` (the harness card, `animus.runs.card`) and `parent` (a fork's lineage) were added later too. A store
+without them has no sessions recorded (its resumes and budget changes are unknown), an empty card (`card.run_card`
+computes it from the store) and no parent.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 Budget = Literal["steps", "minutes", "tokens", "cost"]
 """Which budget ended a `done` run that was not finished."""
 BUDGETS: tuple[Budget, ...] = get_args(Budget)
-SessionKind = Literal["start", "resume"]
+SessionKind = Literal["start", "resume", "fork"]
 # The reasons runs had before `finished` and `budget` were stored, which old stores are read by.
 LEGACY_FINISHED_PREFIX = "finished"
 LEGACY_BUDGET_PREFIXES: dict[str, Budget] = {"step budget": "steps", "time budget": "minutes",
@@ -57,7 +58,7 @@ class Session:
     so a resume that changed a budget shows as a session whose budget differs from the one before."""
 
     kind: SessionKind
-    step: int  # the last committed step it started from: 0 for the start, the step it resumed after
+    step: int  # the last committed step it started from: 0 for the start, the step it resumed or was forked after
     started_at: float
     budget: Mapping[str, int | float | None]
 
@@ -71,7 +72,7 @@ class Session:
             raise ValueError(f"a session is a JSON object, not {type(data).__name__}")
         kind, step, at, budget = (data.get(k) for k in ("kind", "step", "started_at", "budget"))
         if kind not in get_args(SessionKind):
-            raise ValueError(f"a session's kind is {str(kind)[:40]!r}, not start or resume")
+            raise ValueError(f"a session's kind is {str(kind)[:40]!r}, not start, resume or fork")
         if not isinstance(step, int) or isinstance(step, bool) or not isinstance(at, (int, float)):
             raise ValueError("a session's step is not an integer or its started_at not a number")
         if not isinstance(budget, dict) or not all(
@@ -116,6 +117,9 @@ class RunMeta:
     # The harness card (`animus.runs.card.Card.to_json`) as of the latest session's start or end; default for old
     # stores: {} (`card.run_card` computes it from the store, always current).
     card: Mapping[str, Any] = field(default_factory=dict)
+    # A fork's parent (`animus.runs.fork`): {"run": its id, "path": its directory, "step": the step forked after};
+    # default: {} (not a fork). Its steps up to "step" are copies of the parent's.
+    parent: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as read
 
     def run_config(self) -> RunConfig:

@@ -156,6 +156,10 @@ class RunReader:
 
     # -- reads -----------------------------------------------------------------------------------------------------
 
+    def backup_to(self, target: sqlite3.Connection) -> None:
+        """Copy the whole store, as of one moment, into the database `target` (SQLite's online backup)."""
+        self._conn.backup(target)
+
     def meta(self) -> meta.RunMeta:
         """The run's provenance and status (`meta.py`); `RunError` when a value is damaged."""
         return meta.decode(self._conn.execute("SELECT key, value FROM meta"), self.run_dir)

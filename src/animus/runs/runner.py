@@ -196,7 +196,9 @@ def resume_run(
         with GameBoy(rom_path) as gb:
             loop = rebuild.loop_state(store, gb, profile, config, last)  # brings gb to step `last`
             agent = Agent(Rig(gb, profile, store, config, model, resume_step=last + 1, gate=gate), loop)
-            sessions = (*meta.sessions, Session("resume", last, time.time(), _budget(config)))
+            sessions = meta.sessions
+            if not (sessions and sessions[-1].kind == "fork" and sessions[-1].step == last):  # a fork's first play
+                sessions = (*sessions, Session("resume", last, time.time(), _budget(config)))
             card = _card(store, profile, replace(meta, sessions=sessions))
             store.set_meta(**running_values(), sessions=sessions, card=card)
             return _play(agent, store, rom_path, on_start)
