@@ -146,6 +146,49 @@ def resume(
     _report(_played(play, 100, on_event))
 
 
+@app.command()
+@click.argument("run_ref", metavar="RUN")
+@click.option("--at", "at", type=int, required=True, help="The step to fork after (0: the start state).")
+@click.option("--model", type=str, help="Play on with this model (default: the parent's).")
+@click.option("--n", "count", type=int, default=1, show_default=True, help="How many forks (seeds parent's + 1..N).")
+@click.option("--steps", type=int, help="Steps each fork plays after the fork (default: what the parent had left).")
+@click.option("--seed", type=int, help="The fork's seed (default: the parent's; with --n, the parent's + i).")
+@click.option("--label", type=str, help="Group label for charts (default: the parent's, or the new model's name).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key (repeatable).")
+@click.option("--name", type=str, help="Run directory name (default: PARENT-atSTEP, with -1..-N for --n).")
+@RUNS_DIR
+@ON_EVENT
+def fork(
+    run_ref: str,
+    at: int,
+    model: str | None,
+    count: int,
+    steps: int | None,
+    seed: int | None,
+    label: str | None,
+    sets: tuple[str, ...],
+    name: str | None,
+    runs_dir: Path,
+    on_event: str | None,
+) -> None:
+    """Start new runs from a recorded run's state after step AT: the same game, memory and counters, played on
+    with another model or settings. Each fork records its parent; verify replays the parent's steps, then its own.
+    """
+    from animus.runs.catalog import resolve_run
+    from animus.runs.fork import fork_runs
+    from animus.runs.runner import resume_run
+
+    parent = resolve_run(run_ref, runs_dir)
+    if label is None and model is not None:
+        label = ""  # grouped by the new model's name, not under the parent's label
+    overrides = {"model": model, "seed": seed, "label": label}
+
+    def play(run_dir: Path) -> None:
+        _report(_played(lambda on_start: resume_run(run_dir, on_start=on_start), 100, on_event))
+
+    fork_runs(parent, at, runs_dir, n=count, name=name, overrides=overrides, sets=sets, steps=steps, play=play)
+
+
 @app.command("runs")
 @RUNS_DIR
 def list_runs(runs_dir: Path) -> None:
@@ -197,6 +240,8 @@ def show(run_ref: str, card: bool, as_json: bool, runs_dir: Path) -> None:
         world = f" · world {stored_config(meta.config).game.world}" if _has_worlds(run_.path) else ""
         click.echo(f"game      {meta.profile_name}{world} ({meta.rom_title}, sha256 {meta.rom_sha256[:12]}…)")
         click.echo(f"model     {meta.model} · seed {meta.seed} · label {meta.group_label}")
+        if meta.parent:
+            click.echo(f"fork      of {meta.parent.get('run')} after its step {meta.parent.get('step')}")
         click.echo(f"progress  {totals.steps} steps · {totals.actions} actions · {totals.wall_seconds:.1f} s")
         unknown = f" + {totals.unpriced_calls} calls of unknown cost (no price)" if totals.unpriced_calls else ""
         click.echo(f"usage     {totals.tokens} tokens · ${totals.cost:.4f}{unknown}")

@@ -39,6 +39,13 @@ from animus.cli_options import RUNS_DIR, notice
     metavar="ID",
     help="With --kind survival: the milestone's id (default: the final one); censored runs are ticked.",
 )
+@click.option(
+    "--align",
+    type=click.Choice(["start", "fork"]),
+    default="start",
+    show_default=True,
+    help="fork: count each fork (animus fork) from the step it was forked after (--x actions).",
+)
 @click.option("--title", type=str, help="Chart title (default: the game and the axis).")
 @click.option(
     "--allow-mixed",
@@ -52,6 +59,7 @@ def chart(
     x: str,
     kind: str,
     milestone: str | None,
+    align: str,
     title: str | None,
     allow_mixed: bool,
     runs_dir: Path,
@@ -67,7 +75,15 @@ def chart(
     from animus.inspect.charts import render_chart
 
     summary = render_chart(
-        list(targets), out, x=x, kind=kind, runs_dir=runs_dir, title=title, allow_mixed=allow_mixed, milestone=milestone
+        list(targets),
+        out,
+        x=x,
+        kind=kind,
+        runs_dir=runs_dir,
+        title=title,
+        allow_mixed=allow_mixed,
+        milestone=milestone,
+        align=align,
     )
     for warning in summary.warnings:
         notice(warning)

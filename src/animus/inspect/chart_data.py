@@ -81,6 +81,7 @@ class RunSeries:
     last_actions: int  # the run's cumulative actions after its last step (0 if it has none)
     last_spent: int  # and the actions spent by then, unchosen branches included (= last_actions without branching)
     card: Card | None = None  # what its model could see and do (`read_run` always sets it)
+    fork_actions: int | None = None  # a fork's actions at the step it was forked after (None: not a fork)
 
     def last_x(self, x: str) -> float | None:
         """How far the run went on axis `x`, for the axes that count actions (None for the others)."""
@@ -126,6 +127,10 @@ def read_run(run_dir: Path) -> RunSeries:
             rows = store.milestones()
             last = store.step(store.last_step())
             forks = _unchosen_actions(store.branches())
+            fork_actions = None
+            if meta.parent:  # a fork: its steps up to the parent's step are the parent's
+                at = store.step(int(meta.parent.get("step", 0)))
+                fork_actions = at.actions if at is not None else 0
     except sqlite3.DatabaseError as exc:  # a damaged file that passed the store's own open checks
         raise RunError(f"run {run_dir} cannot be read ({exc}): its run.db is damaged.") from None
     except (ValueError, TypeError) as exc:  # meta values that are not JSON, rows of the wrong shape
@@ -150,6 +155,26 @@ def read_run(run_dir: Path) -> RunSeries:
         last_actions=last_actions,
         last_spent=last_actions + sum(extra for _, extra in forks),
         card=card,
+        fork_actions=fork_actions,
+    )
+
+
+def from_fork(run: RunSeries) -> RunSeries:
+    """`run` counted in actions from the step it was forked after (a run that is not a fork is unchanged): what it
+    had reached by then is at 0, so forks of one moment start together."""
+    if run.fork_actions is None:
+        return run
+    offset = run.fork_actions
+    reached = tuple(
+        replace(r, row=replace(r.row, actions=max(0, r.row.actions - offset)), spent=max(0, r.spent - offset))
+        for r in run.reached
+    )
+    return replace(
+        run,
+        reached=reached,
+        last_actions=max(0, run.last_actions - offset),
+        last_spent=max(0, run.last_spent - offset),
+        fork_actions=0,
     )
 
 

@@ -33,7 +33,7 @@ from html import escape
 from pathlib import Path
 
 from animus.errors import BadInputError
-from animus.inspect.chart_data import X_AXES, RunSeries, align_profiles, group_runs, read_run
+from animus.inspect.chart_data import X_AXES, RunSeries, align_profiles, from_fork, group_runs, read_run
 from animus.inspect.output import write_output
 from animus.runs.card import config_key, differences
 from animus.runs.catalog import DEFAULT_RUNS_DIR, find_runs, resolve_run
@@ -113,6 +113,7 @@ def render_chart(
     title: str | None = None,
     allow_mixed: bool = False,
     milestone: str | None = None,
+    align: str = "start",
 ) -> ChartSummary:
     """Chart the runs `targets` name (see `collect_runs`) into `out`, whose extension picks the format.
 
@@ -120,7 +121,8 @@ def render_chart(
     `progress`, `map` or `survival` (of `milestone`, an id of the runs' profile; default its final milestone).
     Raises an `AnimusError` with one line and writes nothing on bad input: an unknown format, axis or kind, no
     runs, a run that cannot be read, a map chart of a profile without a map position, runs whose harness cards
-    differ in a channel or a tool (unless `allow_mixed`: then the legend gives each group's card).
+    differ in a channel or a tool (unless `allow_mixed`: then the legend gives each group's card). `align`
+    "fork" counts each fork (`animus fork`) from the step it was forked after, in actions.
     """
     fmt = check_output(out)
     if x not in X_AXES:
@@ -129,8 +131,12 @@ def render_chart(
         raise BadInputError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}.")
     if milestone is not None and kind != "survival":
         raise BadInputError(f"--milestone is for --kind survival, not {kind}: drop it, or add --kind survival.")
+    if align not in ("start", "fork") or (align == "fork" and x != "actions"):
+        raise BadInputError(f"--align {align} with --x {x}: align forks at their fork point on --x actions only.")
     paths = collect_runs(targets, runs_dir)
     originals = [read_run(p) for p in paths]
+    if align == "fork":
+        originals = [from_fork(r) for r in originals]
     mixed = differences([r.card for r in originals if r.card is not None])
     if mixed and not allow_mixed:
         raise BadInputError(_mixed_cards(originals, mixed))

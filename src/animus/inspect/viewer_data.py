@@ -52,6 +52,8 @@ def meta_payload(store: RunReader, log: MemoryLog) -> JSONDict:
         "ended_at": meta.ended_at,
         "milestone_count": meta.milestone_count,
         "stuck_at_step": meta.stuck_at_step,
+        # A fork's lineage: the parent's id and the step it was forked after (its steps up to there are copies).
+        "parent": {"run": meta.parent.get("run"), "step": meta.parent.get("step")} if meta.parent else None,
         "last_step": store.last_step(),
         "totals": {
             "steps": totals.steps,

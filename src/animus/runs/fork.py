@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from animus.agent.models import check_spec
 from animus.config import RunConfig, derive_config
 from animus.errors import ConfigError, RunError
 from animus.runs import health
@@ -62,6 +63,7 @@ def make_fork(
         if more < 1:
             raise ConfigError(f"--steps {more}: a fork plays at least 1 step.")
         config = derive_config(base, {**(overrides or {}), "budget.steps": at + more}, sets)
+        check_spec(config.model.name)  # an unknown model is refused before anything is written
         _copy(reader, run_dir)
     _cut(run_dir, at)
     _write_meta(run_dir, meta, parent, at, config)
@@ -169,7 +171,9 @@ def fork_runs(
         index = i if n > 1 else None
         base = name or fork_name(parent, at)
         run_dir = runs_dir / (base if index is None else f"{base}-{index}")
-        extra = {**(overrides or {}), **({"seed": seed + i} if n > 1 and "seed" not in (overrides or {}) else {})}
+        extra = dict(overrides or {})
+        if n > 1 and extra.get("seed") is None:
+            extra["seed"] = seed + i
         make_fork(parent, at, run_dir, extra, sets, steps)
         if play is not None:
             play(run_dir)

@@ -452,7 +452,8 @@
     document.title = `Animus replay · ${meta.id}`;
     $("run-title").textContent =
       `${meta.id} · ${meta.profile_name || meta.rom_title || "?"} · model ${meta.model} · ` +
-      `${meta.milestones.length}/${meta.milestone_count ?? "?"} milestones · ${fmtInt(meta.totals.tokens)} tokens · ${fmtCost(meta.totals.cost)}`;
+      `${meta.milestones.length}/${meta.milestone_count ?? "?"} milestones · ${fmtInt(meta.totals.tokens)} tokens · ${fmtCost(meta.totals.cost)}` +
+      (meta.parent ? ` · fork of ${meta.parent.run} after step ${meta.parent.step}` : "");
     setStatus(meta.status);
     setLast(meta.last_step);
     $("follow").checked = meta.status === "running";
