@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,34 +80,44 @@ GAME_PROMPT = "\n\nAbout {game}, from its profile:\n{text}"
 
 
 def system_prompt(
-    game: str, offered: tuple[str, ...] = ("press_buttons", "wait", "note", "forget"), about: str = ""
+    game: str,
+    offered: Sequence[str] = ("press_buttons", "wait", "note", "forget"),
+    about: str = "",
+    templates: Mapping[str, str] | None = None,
 ) -> str:
     """The system prompt of a run on `game` that offers the tools `offered` (`tools.offered_tools`), with the
-    profile's `[prompt]` text `about` the game added last."""
-    text = SYSTEM_PROMPT.format(game=game)
+    profile's `[prompt]` text `about` the game added last. `templates` replaces some of `TEMPLATES` (a run's
+    recorded ones, to rebuild what it was sent)."""
+    t = _templates(templates)
+    text = t["system"].format(game=game)
     if "navigate_to" in offered:
-        text += NAVIGATE_PROMPT
+        text += t["navigate"]
     if "note" not in offered:
-        text += NO_NOTES_PROMPT
+        text += t["no_notes"]
     if about:
-        text += GAME_PROMPT.format(game=game, text=about)
+        text += t["game"].format(game=game, text=about)
     return text
 
 
-def memory_text(memory: Memory) -> str:
+def memory_text(memory: Memory, templates: Mapping[str, str] | None = None) -> str:
     """The summary and the notes as of it, as a remote model reads them (a cached system block); "" when empty."""
     if not memory.summary and not memory.base_notes:
         return ""
     notes = "\n".join(f"- {key}: {value}" for key, value in memory.base_notes) or "(none)"
-    return MEMORY.format(summary=memory.summary or "(none yet)", notes=notes)
+    return _templates(templates)["memory"].format(summary=memory.summary or "(none yet)", notes=notes)
 
 
-def note_changes(memory: Memory) -> str:
+def note_changes(memory: Memory, templates: Mapping[str, str] | None = None) -> str:
     """The notes set, changed or deleted since the summary, for the newest turn; "" when there are none."""
     base, live = dict(memory.base_notes), dict(memory.notes)
     lines = [f"- {key}: {value}" for key, value in live.items() if base.get(key) != value]
     lines += [f"- {key}: (deleted)" for key in base if key not in live]
-    return NOTE_CHANGES.format(changes="\n".join(lines)) if lines else ""
+    return _templates(templates)["note_changes"].format(changes="\n".join(lines)) if lines else ""
+
+
+def _templates(templates: Mapping[str, str] | None) -> Mapping[str, str]:
+    """`TEMPLATES`, with `templates` in place of the ones it names."""
+    return TEMPLATES if not templates else {**TEMPLATES, **templates}
 
 
 def observation(obs: Observation) -> str:
