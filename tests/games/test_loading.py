@@ -8,22 +8,11 @@ from pathlib import Path
 import pytest
 
 from animus.emulator import read_rom
-from animus.errors import BadInputError, ProfileError
+from animus.errors import ProfileError
 from animus.games import GameState, builtin_profiles, choose_profile, load_profile
 from animus.games.loader import parse_profile
 from tests.conftest import CLASSIC
-from tests.games.fakes import FakeMemory, profile_toml
-
-
-def one_line_error(source: str, tmp_path: Path) -> str:
-    path = tmp_path / "p.toml"
-    path.write_text(source)
-    with pytest.raises(ProfileError) as info:
-        load_profile(str(path))
-    message = str(info.value)
-    assert "\n" not in message
-    assert isinstance(info.value, BadInputError) and info.value.exit_code == 2
-    return message
+from tests.games.fakes import FakeMemory, one_line_error, profile_toml
 
 
 def test_builtins_load_with_their_names_and_sources() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -16,10 +15,11 @@ from PIL import Image
 
 import animus
 from animus.games import GameState, load_profile
-from animus.inspect.server import ViewerServer, make_server
+from animus.inspect.server import ViewerServer
 from tests.conftest import run_animus
 from tests.games.pokecart_rom import WALKTHROUGH
 from tests.helpers import fetch, get
+from tests.inspect.conftest import serving
 
 MILESTONES = [  # in story order, each with the scene whose A press reaches it
     ("followed_oak", 2), ("got_starter", 3), ("battled_rival", 6), ("visited_viridian", 8), ("got_parcel", 9),
@@ -163,15 +163,8 @@ def test_charts_draw_the_run(run_dir: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server(run_dir: Path) -> Iterator[ViewerServer]:
-    srv = make_server(run_dir)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(run_dir) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.close()
-        thread.join(5)
 
 
 def test_the_viewer_shows_each_step(server: ViewerServer) -> None:

@@ -7,29 +7,12 @@ import pytest
 from animus.games import Tracker, load_profile
 from animus.games.fields import decode_text
 from animus.games.profile import Profile
-from tests.games.fakes import FakeMemory
-
-BUFFER = 0xC3A0  # the 20x18 screen tile buffer
+from tests.games.fakes import BUFFER, FakeMemory, draw_box, encode
 
 
 @pytest.fixture
 def red() -> Profile:
     return load_profile("pokemon-red")
-
-
-def encode(text: str) -> list[int]:
-    """Gen-1 character codes for upper/lower case letters, digits, space and a little punctuation."""
-    out = []
-    for char in text:
-        if "A" <= char <= "Z":
-            out.append(0x80 + ord(char) - ord("A"))
-        elif "a" <= char <= "z":
-            out.append(0xA0 + ord(char) - ord("a"))
-        elif "0" <= char <= "9":
-            out.append(0xF6 + ord(char) - ord("0"))
-        else:
-            out.append({" ": 0x7F, "!": 0xE7, ".": 0xE8, ",": 0xF4, "?": 0xE6, "'": 0xE0, "-": 0xE3, ":": 0x9C}[char])
-    return out
 
 
 def test_got_starter_is_bit_2_of_d74b_counted_from_the_lowest_bit(red: Profile) -> None:
@@ -84,15 +67,6 @@ def test_milestones_are_in_game_order_and_the_last_is_champion(red: Profile) -> 
     memory.put(0xD867, [0b10])
     assert [m.id for m in tracker.update(red.read(memory))] == ["champion"]
     assert tracker.finished
-
-
-def draw_box(memory: FakeMemory, lines: list[str]) -> None:
-    for row in range(12, 18):
-        memory.put(BUFFER + row * 20, [0x7C] + [0x7F] * 18 + [0x7C])
-    memory.put(BUFFER + 12 * 20, [0x79] + [0x7A] * 18 + [0x7B])
-    memory.put(BUFFER + 17 * 20, [0x7D] + [0x7A] * 18 + [0x7E])
-    for row, line in zip((14, 16), lines, strict=False):
-        memory.put(BUFFER + row * 20 + 1, encode(line))
 
 
 def test_dialog_is_read_from_the_screen_buffer(red: Profile) -> None:

@@ -10,8 +10,7 @@ import pytest
 
 from animus.games import Tracker, choose_profile, load_profile
 from animus.games.profile import Profile
-from tests.games.fakes import FakeMemory
-from tests.games.test_pokemon import BUFFER, draw_box, encode
+from tests.games.fakes import BUFFER, FakeMemory, draw_box, encode
 
 RED_SHA256 = "5ca7ba01642a3b27b0cc0b5349b52792795b62d3ed977e98a09390659af96b7b"
 BLUE_SHA256 = "2a951313c2640e8c2cb21f25d1db019ae6245d9c7121f754fa61afd7bee6452d"

@@ -11,8 +11,7 @@ import pytest
 from animus.games import GameState, load_profile
 from animus.games.profile import Profile
 from tests.conftest import run_animus
-from tests.games.fakes import FakeMemory
-from tests.games.test_loading import one_line_error
+from tests.games.fakes import FakeMemory, one_line_error
 
 HEAD = """
 [game]
