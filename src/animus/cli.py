@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from animus import __version__, cli_compare, cli_inspect, cli_profile, cli_rerequest, notify
+from animus import __version__, cli_bench, cli_compare, cli_inspect, cli_profile, cli_rerequest, notify
 from animus.cli_options import ON_EVENT, RUNS_DIR
 from animus.emulator import BUNDLED_ROMS, DEFAULT_ROM
 from animus.errors import AnimusError, RunError
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _ELSEWHERE = (
     cli_inspect.chart, cli_inspect.replay, cli_inspect.frame, cli_inspect.clip, cli_inspect.verify,
     cli_inspect.export, cli_inspect.compact, cli_inspect.games, cli_inspect.models, cli_inspect.rom, fleet,
-    cli_profile.profile, cli_compare.compare, cli_rerequest.rerequest,
+    cli_profile.profile, cli_compare.compare, cli_bench.checkpoint, cli_bench.bench, cli_rerequest.rerequest,
 )  # fmt: skip
 
 

@@ -237,6 +237,11 @@ class GameConfig(_Section):
     world: int = Field(
         0, ge=0, le=0xFFFF, description="World number (0-65535) for a game whose profile has a [world] setting."
     )
+    # A run's own final milestone: `stop_on_finish` stops it there (finished) instead of at the profile's last one,
+    # so that a task (`animus bench`) ends at its goal. `start_run` refuses an id the profile does not have.
+    goal: str | None = Field(
+        None, description="Milestone id at which the run is finished (stop_on_finish); none: the profile's final one."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -260,7 +265,7 @@ class RunConfig(_Section):
     model: ModelConfig = ModelConfig()
     seed: int = Field(0, ge=SEED_RANGE[0], le=SEED_RANGE[1], description="The model's randomness at step N.")
     label: str | None = Field(None, description="Group label for charts; defaults to the model name.")
-    stop_on_finish: bool = Field(True, description="Stop when the profile's final milestone is reached.")
+    stop_on_finish: bool = Field(True, description="Stop when the final milestone (or game.goal) is reached.")
     budget: BudgetConfig = BudgetConfig()
     tools: ToolsConfig = ToolsConfig()
     agent: AgentConfig = AgentConfig()

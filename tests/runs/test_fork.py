@@ -93,6 +93,7 @@ def test_bad_forks_are_refused_with_one_line_and_write_nothing(runs: Path) -> No
         (("--at", "5", "--model", "nosuch"), "unknown model 'nosuch'"),
         (("--at", "5", "--set", "tools.hold_frames=0"), "hold_frames"),
         (("--at", "5", "--name", "p"), "already exists"),
+        (("--at", "5", "--set", "game.goal=nosuch"), "is not a milestone"),
     ]:
         result = run_animus("fork", "p", "--runs-dir", str(runs), *args)
         assert result.returncode == 2, (args, result.stderr)

@@ -230,8 +230,10 @@ class Agent:
         c.step, c.last_results = step, executed.results
         if self.on_step is not None:
             self.on_step(self)
-        if self.config.stop_on_finish and p.tracker.finished:
-            raise StopRun("done", f"finished: reached the final milestone at step {step}", finished=True)
+        goal = self.config.game.goal  # the run's final milestone when set (a task's goal), else the profile's
+        if self.config.stop_on_finish and (p.tracker.finished if goal is None else goal in p.tracker.reached):
+            what = "the final milestone" if goal is None else f"the goal milestone {goal!r} (game.goal)"
+            raise StopRun("done", f"finished: reached {what} at step {step}", finished=True)
         if c.bad_streak >= self.config.agent.max_bad_calls:
             raise StopRun("failed", f"{c.bad_streak} bad tool calls in a row (agent.max_bad_calls)")
         if p.alarm is not None and p.alarm.stage == 3:

@@ -23,9 +23,12 @@ from typing import Any
 from animus.agent.models import check_spec
 from animus.config import RunConfig, derive_config
 from animus.errors import ConfigError, RunError
+from animus.games import load_profile
 from animus.runs import health
+from animus.runs.card import PROFILE_FILE
 from animus.runs.meta import RunMeta, Session
 from animus.runs.reader import DB_NAME, RunReader
+from animus.runs.setup import check_goal
 
 # Tables whose rows belong to a step, and the column that says which. Branch rows go with their branches.
 _STEP_TABLES = (("steps", "step"), ("model_calls", "step"), ("memory_events", "step"), ("milestones", "step"),
@@ -63,7 +66,8 @@ def make_fork(
         if more < 1:
             raise ConfigError(f"--steps {more}: a fork plays at least 1 step.")
         config = derive_config(base, {**(overrides or {}), "budget.steps": at + more}, sets)
-        check_spec(config.model.name)  # an unknown model is refused before anything is written
+        check_spec(config.model.name)  # an unknown model or goal is refused before anything is written
+        check_goal(load_profile(str(parent / PROFILE_FILE)), config.game.goal)
         _copy(reader, run_dir)
     _cut(run_dir, at)
     _write_meta(run_dir, meta, parent, at, config)

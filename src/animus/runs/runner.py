@@ -45,7 +45,7 @@ from animus.runs.meta import Budget, RunMeta, RunStatus, Session, end_values, ru
 from animus.runs.reader import RunReader
 from animus.runs.rows import KeyframeRow
 from animus.runs.schema import SCHEMA_VERSION
-from animus.runs.setup import check_world, set_world
+from animus.runs.setup import check_goal, check_world, set_world
 from animus.runs.store import RunStore
 from animus.signals import stop_signals
 
@@ -105,6 +105,7 @@ def start_run(
     check_spec(config.model.name)
     create_scorer(config.branching.scorer)  # an unknown scorer fails here, before anything is written
     check_world(profile, config, start_state is not None)
+    check_goal(profile, config.game.goal)
     model = model if model is not None else create_model(config.model.name, config)
     state_bytes = _read_start_state(start_state) if start_state else None
 

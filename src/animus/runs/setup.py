@@ -38,6 +38,13 @@ def check_world(profile: Profile, config: RunConfig, start_state: bool) -> None:
         )
 
 
+def check_goal(profile: Profile, goal: str | None, where: str = "game.goal") -> None:
+    """Refuse a goal (`game.goal`) that is not a milestone id of `profile` (`ConfigError` listing the ids)."""
+    ids = [m.id for m in profile.milestones]
+    if goal is not None and goal not in ids:
+        raise ConfigError(f"{where} = {goal!r} is not a milestone of {profile.id!r}; use one of {', '.join(ids)}.")
+
+
 def set_world(gb: GameBoy, profile: Profile, world: int) -> None:
     """Run `gb` until the profile's `[world] ready` holds, then write `world` into its world field.
 
