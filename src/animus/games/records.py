@@ -65,10 +65,6 @@ class Records:
                 out.append(tuple(values.items()))
         return tuple(out)
 
-    def names(self) -> set[str]:
-        """Every sub-field name at any depth (a template loop may use them)."""
-        return {m.field.name for m in self.members}
-
     def leaves(self) -> int:
         """How many values this array reads at most: its `max` times the values of one record."""
         per = sum(m.field.leaves() if isinstance(m.field, Records) else 1 for m in self.members)

@@ -35,9 +35,9 @@ _STEP_TABLES = (("steps", "step"), ("model_calls", "step"), ("memory_events", "s
                 ("keyframes", "step"))  # fmt: skip
 
 
-def fork_name(parent: Path, at: int, index: int | None = None) -> str:
-    """The default directory name of a fork: `<parent>-at<step>`, and `-<i>` for the i-th of several."""
-    return f"{parent.name}-at{at}" + (f"-{index}" if index is not None else "")
+def fork_name(parent: Path, at: int) -> str:
+    """The default directory name of a fork: `<parent>-at<step>` (`fork_runs` adds `-<i>` for the i-th of several)."""
+    return f"{parent.name}-at{at}"
 
 
 def make_fork(
